@@ -1,0 +1,332 @@
+//! The server code generator: reads the hand-written OpenAPI 3.0.3 spec and writes the
+//! Rust that the service's `build.rs` includes: models, one trait per tag, one response
+//! enum per operation, the poem-openapi adapters that route to the traits, and a table
+//! of the spec's operations.
+//!
+//! Anything the generator cannot express faithfully is refused with a [`SpecError`]
+//! naming its location in the spec; nothing is dropped silently.
+
+mod error;
+mod models;
+mod operations;
+
+use heck::ToUpperCamelCase;
+use openapiv3::{Header, OpenAPI, Parameter, ReferenceOr, RequestBody, Response, SecurityScheme};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use error::Result;
+pub use error::SpecError;
+pub use operations::status_variant;
+
+/// String formats accepted as plain `String`s (their value is checked by the spec's
+/// JSON Schema on request bodies).
+pub const KNOWN_STRING_FORMATS: &[&str] = &["email", "uri", "password", "hostname", "ipv4", "ipv6"];
+
+/// Where the generated code finds the hand-written pieces it calls.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Path of the module that provides `SpecJson`, `Principal`, `check_bearer` and
+    /// `undocumented_problem` (see the generated module's docs).
+    pub runtime: String,
+    /// The component schema used for problem+json errors.
+    pub problem_schema: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            runtime: "crate::runtime".to_string(),
+            problem_schema: "Problem".to_string(),
+        }
+    }
+}
+
+/// A parsed spec plus the options, shared by the generator's parts.
+pub struct Spec {
+    pub doc: OpenAPI,
+    pub runtime: syn::Path,
+    pub problem_schema: String,
+}
+
+/// Parses a spec written in YAML (or JSON, which is YAML).
+pub fn parse(spec_yaml: &str) -> Result<OpenAPI> {
+    let doc: OpenAPI = serde_yaml_ng::from_str(spec_yaml).map_err(|e| {
+        SpecError::new(
+            yaml_location(&e),
+            format!("not a valid OpenAPI 3.0 document: {e}"),
+        )
+    })?;
+    if !doc.openapi.starts_with("3.0.") {
+        return Err(SpecError::new(
+            "openapi",
+            format!(
+                "version {} is not supported; write OpenAPI 3.0.x",
+                doc.openapi
+            ),
+        ));
+    }
+    Ok(doc)
+}
+
+fn yaml_location(e: &serde_yaml_ng::Error) -> String {
+    match e.location() {
+        Some(at) => format!("line {} column {}", at.line(), at.column()),
+        None => "(document)".to_string(),
+    }
+}
+
+/// The spec as JSON (what `/openapi.json` serves and what validators compile).
+pub fn to_json(spec_yaml: &str) -> std::result::Result<String, SpecError> {
+    let value: serde_json::Value = serde_yaml_ng::from_str(spec_yaml)
+        .map_err(|e| SpecError::new(yaml_location(&e), format!("not valid YAML: {e}")))?;
+    serde_json::to_string_pretty(&value).map_err(|e| SpecError::new("(document)", e.to_string()))
+}
+
+/// Generates the server code for a spec, formatted.
+pub fn generate(spec_yaml: &str, options: &Options) -> Result<String> {
+    let tokens = generate_tokens(spec_yaml, options)?;
+    let file = syn::parse2::<syn::File>(tokens)
+        .map_err(|e| SpecError::new("(generated code)", format!("generator bug: {e}")))?;
+    Ok(prettyplease::unparse(&file))
+}
+
+fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
+    let doc = parse(spec_yaml)?;
+    let runtime = syn::parse_str::<syn::Path>(&options.runtime)
+        .map_err(|e| SpecError::new("(options.runtime)", e.to_string()))?;
+    let spec = Spec {
+        doc,
+        runtime,
+        problem_schema: options.problem_schema.clone(),
+    };
+    let ops = operations::read_operations(&spec)?;
+    let models = models::generate_models(&spec)?;
+    let security = security_schemes(&spec)?;
+    let tags = tags_enum(&spec);
+    let operations = operations::generate_operations(&spec, &ops)?;
+    let table = operation_table(&ops);
+    let runtime = &spec.runtime;
+    Ok(quote! {
+        use #runtime::SpecJson;
+
+        /// A model bound to its schema in the spec, which validates it on the way in.
+        pub trait SpecSchema {
+            /// JSON pointer to the schema inside the spec, e.g. `/components/schemas/User`.
+            const POINTER: &'static str;
+        }
+
+        #models
+        #security
+        #tags
+        #operations
+        #table
+    })
+}
+
+impl Spec {
+    /// The names of the components' http bearer security schemes.
+    pub fn bearer_schemes(&self) -> Vec<&str> {
+        let mut names = Vec::new();
+        if let Some(components) = &self.doc.components {
+            for (name, scheme) in &components.security_schemes {
+                if let ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) = scheme
+                    && scheme.eq_ignore_ascii_case("bearer")
+                {
+                    names.push(name.as_str());
+                }
+            }
+        }
+        names
+    }
+
+    fn component<'a, T>(
+        &'a self,
+        item: &'a ReferenceOr<T>,
+        prefix: &str,
+        pick: impl Fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+        location: &str,
+    ) -> Result<&'a T> {
+        match item {
+            ReferenceOr::Item(item) => Ok(item),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix(prefix).ok_or_else(|| {
+                    SpecError::new(
+                        location,
+                        format!("`$ref: {reference}` must point into {prefix}"),
+                    )
+                })?;
+                let components = self.doc.components.as_ref().ok_or_else(|| {
+                    SpecError::new(
+                        location,
+                        format!("`{reference}` points nowhere: no components"),
+                    )
+                })?;
+                match pick(components).get(name) {
+                    Some(ReferenceOr::Item(item)) => Ok(item),
+                    Some(ReferenceOr::Reference { .. }) => Err(SpecError::new(
+                        location,
+                        format!("`{reference}` points to another `$ref`; chains are not supported"),
+                    )),
+                    None => Err(SpecError::new(
+                        location,
+                        format!("`{reference}` points nowhere"),
+                    )),
+                }
+            }
+        }
+    }
+
+    pub fn resolve_parameter<'a>(
+        &'a self,
+        item: &'a ReferenceOr<Parameter>,
+        location: &str,
+    ) -> Result<&'a Parameter> {
+        self.component(
+            item,
+            "#/components/parameters/",
+            |c| &c.parameters,
+            location,
+        )
+    }
+
+    pub fn resolve_request_body<'a>(
+        &'a self,
+        item: &'a ReferenceOr<RequestBody>,
+        location: &str,
+    ) -> Result<&'a RequestBody> {
+        self.component(
+            item,
+            "#/components/requestBodies/",
+            |c| &c.request_bodies,
+            location,
+        )
+    }
+
+    pub fn resolve_response<'a>(
+        &'a self,
+        item: &'a ReferenceOr<Response>,
+        location: &str,
+    ) -> Result<&'a Response> {
+        self.component(item, "#/components/responses/", |c| &c.responses, location)
+    }
+
+    pub fn resolve_header<'a>(
+        &'a self,
+        item: &'a ReferenceOr<Header>,
+        location: &str,
+    ) -> Result<&'a Header> {
+        self.component(item, "#/components/headers/", |c| &c.headers, location)
+    }
+}
+
+fn security_schemes(spec: &Spec) -> Result<TokenStream> {
+    let runtime = &spec.runtime;
+    let mut items = Vec::new();
+    let Some(components) = &spec.doc.components else {
+        return Ok(TokenStream::new());
+    };
+    for (name, scheme) in &components.security_schemes {
+        let location = format!("components.securitySchemes.{name}");
+        match scheme {
+            ReferenceOr::Item(SecurityScheme::HTTP {
+                scheme,
+                bearer_format,
+                description,
+                ..
+            }) if scheme.eq_ignore_ascii_case("bearer") => {
+                let ident = format_ident!("{}", name.to_upper_camel_case());
+                let doc = doc_attr(description.as_deref());
+                let format = bearer_format
+                    .as_deref()
+                    .map(|f| quote! { , bearer_format = #f });
+                // The derive takes the checker's path as a string literal.
+                let checker = format!("{}::check_bearer", quote! { #runtime }).replace(' ', "");
+                items.push(quote! {
+                    #doc
+                    #[derive(poem_openapi::SecurityScheme)]
+                    #[oai(rename = #name, ty = "bearer" #format, checker = #checker)]
+                    pub struct #ident(pub #runtime::Principal);
+                });
+            }
+            _ => {
+                return Err(SpecError::new(
+                    location,
+                    "only http bearer security schemes are supported",
+                ));
+            }
+        }
+    }
+    Ok(quote! { #(#items)* })
+}
+
+fn tags_enum(spec: &Spec) -> TokenStream {
+    let variants = spec.doc.tags.iter().map(|tag| {
+        let ident = format_ident!("{}", tag.name.to_upper_camel_case());
+        let name = &tag.name;
+        let doc = doc_attr(tag.description.as_deref());
+        quote! {
+            #doc
+            #[oai(rename = #name)]
+            #ident,
+        }
+    });
+    quote! {
+        /// The spec's tags; each names one trait.
+        #[derive(poem_openapi::Tags)]
+        pub enum ApiTags { #(#variants)* }
+    }
+}
+
+fn operation_table(ops: &[operations::Op]) -> TokenStream {
+    let rows = ops.iter().map(|op| {
+        let id = &op.id;
+        let method = op.method.to_uppercase();
+        let path = &op.path;
+        let tag = &op.tag;
+        let secured = op.security.is_some();
+        let deprecated = op.deprecated;
+        let statuses = op.responses.iter().map(|r| r.status);
+        quote! {
+            OperationMeta {
+                operation_id: #id,
+                method: #method,
+                path: #path,
+                tag: #tag,
+                secured: #secured,
+                deprecated: #deprecated,
+                statuses: &[#(#statuses),*],
+            },
+        }
+    });
+    quote! {
+        /// What the spec says about one operation, for middleware and tests.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct OperationMeta {
+            pub operation_id: &'static str,
+            pub method: &'static str,
+            /// The path as the spec writes it, e.g. `/v1/products/{product_id}`.
+            pub path: &'static str,
+            pub tag: &'static str,
+            pub secured: bool,
+            pub deprecated: bool,
+            /// Every documented status, in spec order.
+            pub statuses: &'static [u16],
+        }
+
+        /// Every operation of the spec, in spec order.
+        pub const OPERATIONS: &[OperationMeta] = &[#(#rows)*];
+    }
+}
+
+/// `#[doc = "..."]` lines for an optional text.
+pub(crate) fn doc_attr(text: Option<&str>) -> TokenStream {
+    let Some(text) = text else {
+        return TokenStream::new();
+    };
+    let lines = text.trim_end().lines().map(|line| {
+        let line = format!(" {line}");
+        quote! { #[doc = #line] }
+    });
+    quote! { #(#lines)* }
+}

@@ -1,0 +1,914 @@
+//! Paths and operations to Rust: one trait per tag with one method per operation, one
+//! response enum per operation (a variant per documented status, nothing else), and a
+//! poem-openapi adapter per tag that extracts the typed inputs and calls the trait.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use openapiv3::{
+    Header, MediaType, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
+    Response, Schema, SchemaKind, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::error::{Result, SpecError};
+use crate::models::{inline_type, schema_ref_name};
+use crate::{Spec, doc_attr};
+
+/// One operation, read from the spec and checked.
+pub struct Op {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub tag: String,
+    pub summary: String,
+    pub description: Option<String>,
+    pub deprecated: bool,
+    pub security: Option<String>,
+    pub params: Vec<Param>,
+    pub body: Option<Body>,
+    pub responses: Vec<Variant>,
+    /// Inline enums the operation's parameters need.
+    pub extra: Vec<TokenStream>,
+}
+
+pub struct Param {
+    pub name: String,
+    pub location: ParamIn,
+    pub ty: TokenStream,
+    pub required: bool,
+    pub default: Option<TokenStream>,
+    pub validators: Vec<TokenStream>,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamIn {
+    Path,
+    Query,
+    Header,
+}
+
+pub enum Body {
+    /// JSON checked against the spec schema at `#/components/schemas/<name>`.
+    Json(proc_macro2::Ident),
+    Form(proc_macro2::Ident),
+}
+
+pub struct Variant {
+    pub status: u16,
+    pub ident: proc_macro2::Ident,
+    pub description: String,
+    pub payload: Option<Payload>,
+    pub headers: Vec<ResponseHeader>,
+}
+
+pub struct Payload {
+    pub content_type: String,
+    /// The payload type as written in the variant, e.g. `Json<User>`.
+    pub ty: TokenStream,
+    /// The schema name when the body is a `$ref` to a component.
+    pub schema: Option<String>,
+}
+
+pub struct ResponseHeader {
+    pub name: String,
+    pub ty: TokenStream,
+    pub required: bool,
+}
+
+/// Every operation of the spec, in spec order.
+pub fn read_operations(spec: &Spec) -> Result<Vec<Op>> {
+    let mut ops = Vec::new();
+    for (path, item) in spec.doc.paths.iter() {
+        let location = format!("paths.{path}");
+        let ReferenceOr::Item(item) = item else {
+            return Err(SpecError::new(
+                location,
+                "`$ref` path items are not supported",
+            ));
+        };
+        for (method, op) in item.iter() {
+            let op_location = format!("{location}.{method}");
+            let mut params = item.parameters.clone();
+            params.extend(op.parameters.iter().cloned());
+            ops.push(read_operation(
+                spec,
+                path,
+                method,
+                op,
+                &params,
+                &op_location,
+            )?);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for op in &ops {
+        if !seen.insert(op.id.as_str()) {
+            return Err(SpecError::new(
+                format!("paths.{}.{}.operationId", op.path, op.method),
+                format!("operationId `{}` is used twice", op.id),
+            ));
+        }
+    }
+    Ok(ops)
+}
+
+fn read_operation(
+    spec: &Spec,
+    path: &str,
+    method: &str,
+    op: &Operation,
+    params: &[ReferenceOr<Parameter>],
+    location: &str,
+) -> Result<Op> {
+    let id = op
+        .operation_id
+        .clone()
+        .ok_or_else(|| SpecError::new(location, "every operation needs an operationId"))?;
+    let tag = match op.tags.as_slice() {
+        [tag] => tag.clone(),
+        _ => {
+            return Err(SpecError::new(
+                format!("{location}.tags"),
+                "every operation needs exactly one tag (it names the trait that implements it)",
+            ));
+        }
+    };
+    if !spec.doc.tags.iter().any(|t| t.name == tag) {
+        return Err(SpecError::new(
+            format!("{location}.tags"),
+            format!("tag `{tag}` is not declared in the top-level `tags`"),
+        ));
+    }
+    let summary = op
+        .summary
+        .clone()
+        .ok_or_else(|| SpecError::new(location, "every operation needs a summary"))?;
+    if !op.callbacks.is_empty() {
+        return Err(SpecError::new(
+            format!("{location}.callbacks"),
+            "callbacks are not supported",
+        ));
+    }
+    let security = read_security(spec, op, location)?;
+    let mut extra = Vec::new();
+    let mut read_params = Vec::new();
+    for (index, param) in params.iter().enumerate() {
+        let param_location = format!("{location}.parameters[{index}]");
+        let param = spec.resolve_parameter(param, &param_location)?;
+        read_params.push(read_param(&id, param, &param_location, &mut extra)?);
+    }
+    read_params.sort_by_key(|p| p.location);
+    for segment in path.split('/') {
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
+            && !read_params
+                .iter()
+                .any(|p| p.location == ParamIn::Path && p.name == name)
+        {
+            return Err(SpecError::new(
+                location,
+                format!("path parameter `{name}` is not declared in `parameters`"),
+            ));
+        }
+    }
+    let body = match &op.request_body {
+        None => None,
+        Some(body) => {
+            let body_location = format!("{location}.requestBody");
+            let body = spec.resolve_request_body(body, &body_location)?;
+            Some(read_body(body, &body_location)?)
+        }
+    };
+    let responses = read_responses(spec, op, location)?;
+    Ok(Op {
+        id,
+        method: method.to_string(),
+        path: path.to_string(),
+        tag,
+        summary,
+        description: op.description.clone(),
+        deprecated: op.deprecated,
+        security,
+        params: read_params,
+        body,
+        responses,
+        extra,
+    })
+}
+
+fn read_security(spec: &Spec, op: &Operation, location: &str) -> Result<Option<String>> {
+    let requirements = op.security.as_ref().or(spec.doc.security.as_ref());
+    let Some(requirements) = requirements else {
+        return Ok(None);
+    };
+    let location = format!("{location}.security");
+    match requirements.as_slice() {
+        [] => Ok(None),
+        [requirement] if requirement.is_empty() => Ok(None),
+        [requirement] if requirement.len() == 1 => {
+            let (name, _scopes) = requirement.iter().next().expect("one entry");
+            if !spec.bearer_schemes().contains(&name.as_str()) {
+                return Err(SpecError::new(
+                    location,
+                    format!("`{name}` is not an http bearer scheme in components.securitySchemes"),
+                ));
+            }
+            Ok(Some(name.clone()))
+        }
+        _ => Err(SpecError::new(
+            location,
+            "only a single security scheme per operation is supported (no alternatives, no combinations)",
+        )),
+    }
+}
+
+fn read_param(
+    op_id: &str,
+    param: &Parameter,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<Param> {
+    let data = param.parameter_data_ref();
+    let location_kind = match param {
+        Parameter::Path { .. } => ParamIn::Path,
+        Parameter::Query { .. } => ParamIn::Query,
+        Parameter::Header { .. } => ParamIn::Header,
+        Parameter::Cookie { .. } => {
+            return Err(SpecError::new(
+                location,
+                "cookie parameters are not supported",
+            ));
+        }
+    };
+    if location_kind == ParamIn::Path && !data.required {
+        return Err(SpecError::new(location, "path parameters must be required"));
+    }
+    let schema = match &data.format {
+        ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
+        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { .. }) => {
+            return Err(SpecError::new(
+                format!("{location}.schema"),
+                "parameter schemas must be written inline",
+            ));
+        }
+        ParameterSchemaOrContent::Content(_) => {
+            return Err(SpecError::new(
+                format!("{location}.content"),
+                "parameters with `content` are not supported; use `schema`",
+            ));
+        }
+    };
+    let schema_location = format!("{location}.schema");
+    let enum_name = format!(
+        "{}{}",
+        op_id.to_upper_camel_case(),
+        data.name.to_upper_camel_case()
+    );
+    if matches!(
+        schema.schema_kind,
+        SchemaKind::Type(Type::Array(_) | Type::Object(_))
+    ) {
+        return Err(SpecError::new(
+            schema_location,
+            "only scalar parameters (string, integer, number, boolean) are supported",
+        ));
+    }
+    let mut local = Vec::new();
+    let ty = inline_type(schema, &schema_location, &enum_name, &mut local)?;
+    let is_enum = !local.is_empty();
+    extra.extend(local);
+    let validators = param_validators(schema, &schema_location)?;
+    let default = match &schema.schema_data.default {
+        None => None,
+        Some(value) => Some(default_literal(value, &ty, is_enum, &schema_location)?),
+    };
+    if default.is_some() && data.required {
+        return Err(SpecError::new(
+            format!("{schema_location}.default"),
+            "a required parameter cannot have a default",
+        ));
+    }
+    Ok(Param {
+        name: data.name.clone(),
+        location: location_kind,
+        ty,
+        required: data.required,
+        default,
+        validators,
+        description: data.description.clone(),
+    })
+}
+
+fn param_validators(schema: &Schema, location: &str) -> Result<Vec<TokenStream>> {
+    let mut validators = Vec::new();
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => {
+            if string.pattern.is_some() {
+                // poem-openapi compiles a parameter's regex on every request.
+                return Err(SpecError::new(
+                    format!("{location}.pattern"),
+                    "`pattern` on parameters is not supported; use an enum or length limits",
+                ));
+            }
+            if let Some(max) = string.max_length {
+                validators.push(quote! { max_length = #max });
+            }
+            if let Some(min) = string.min_length {
+                validators.push(quote! { min_length = #min });
+            }
+            if let VariantOrUnknownOrEmpty::Unknown(format) = &string.format
+                && format != "uuid"
+            {
+                return Err(SpecError::new(
+                    format!("{location}.format"),
+                    format!("format `{format}` is not supported on parameters"),
+                ));
+            }
+        }
+        SchemaKind::Type(Type::Integer(integer)) => {
+            if let Some(max) = integer.maximum {
+                let value = max.to_string();
+                let exclusive = integer.exclusive_maximum;
+                validators.push(quote! { maximum(value = #value, exclusive = #exclusive) });
+            }
+            if let Some(min) = integer.minimum {
+                let value = min.to_string();
+                let exclusive = integer.exclusive_minimum;
+                validators.push(quote! { minimum(value = #value, exclusive = #exclusive) });
+            }
+            if integer.multiple_of.is_some() {
+                return Err(SpecError::new(
+                    format!("{location}.multipleOf"),
+                    "multipleOf is not supported on parameters",
+                ));
+            }
+        }
+        SchemaKind::Type(Type::Number(number)) => {
+            if let Some(max) = number.maximum {
+                let value = max.to_string();
+                let exclusive = number.exclusive_maximum;
+                validators.push(quote! { maximum(value = #value, exclusive = #exclusive) });
+            }
+            if let Some(min) = number.minimum {
+                let value = min.to_string();
+                let exclusive = number.exclusive_minimum;
+                validators.push(quote! { minimum(value = #value, exclusive = #exclusive) });
+            }
+        }
+        _ => {}
+    }
+    Ok(validators)
+}
+
+fn default_literal(
+    value: &serde_json::Value,
+    ty: &TokenStream,
+    is_enum: bool,
+    location: &str,
+) -> Result<TokenStream> {
+    let wrong = || {
+        SpecError::new(
+            format!("{location}.default"),
+            format!("default `{value}` does not fit the parameter's type"),
+        )
+    };
+    if is_enum {
+        let text = value.as_str().ok_or_else(wrong)?;
+        let variant = format_ident!("{}", text.to_upper_camel_case());
+        return Ok(quote! { #ty::#variant });
+    }
+    let ty_text = ty.to_string();
+    Ok(match ty_text.as_str() {
+        "i32" | "i64" => {
+            let number = value.as_i64().ok_or_else(wrong)?;
+            let literal = proc_macro2::Literal::i64_unsuffixed(number);
+            quote! { #literal }
+        }
+        "f32" | "f64" => {
+            let number = value.as_f64().ok_or_else(wrong)?;
+            let literal = proc_macro2::Literal::f64_unsuffixed(number);
+            quote! { #literal }
+        }
+        "bool" => {
+            let flag = value.as_bool().ok_or_else(wrong)?;
+            quote! { #flag }
+        }
+        "String" => {
+            let text = value.as_str().ok_or_else(wrong)?;
+            quote! { #text.to_string() }
+        }
+        _ => return Err(wrong()),
+    })
+}
+
+fn read_body(body: &RequestBody, location: &str) -> Result<Body> {
+    if !body.required {
+        return Err(SpecError::new(
+            location,
+            "optional request bodies are not supported; set `required: true`",
+        ));
+    }
+    let mut content = body.content.iter();
+    let (Some((content_type, media)), None) = (content.next(), content.next()) else {
+        return Err(SpecError::new(
+            format!("{location}.content"),
+            "a request body must have exactly one media type",
+        ));
+    };
+    let media_location = format!("{location}.content.{content_type}.schema");
+    let schema_name = match &media.schema {
+        Some(ReferenceOr::Reference { reference }) => schema_ref_name(reference, &media_location)?,
+        _ => {
+            return Err(SpecError::new(
+                media_location,
+                "a request body schema must be a `$ref` to a component schema",
+            ));
+        }
+    };
+    let ident = format_ident!("{}", schema_name.to_upper_camel_case());
+    match content_type.as_str() {
+        "application/json" => Ok(Body::Json(ident)),
+        "application/x-www-form-urlencoded" => Ok(Body::Form(ident)),
+        other => Err(SpecError::new(
+            format!("{location}.content.{other}"),
+            "request bodies may be application/json or application/x-www-form-urlencoded",
+        )),
+    }
+}
+
+fn read_responses(spec: &Spec, op: &Operation, location: &str) -> Result<Vec<Variant>> {
+    let location = format!("{location}.responses");
+    if op.responses.default.is_some() {
+        return Err(SpecError::new(
+            format!("{location}.default"),
+            "`default` responses are not supported; list each status",
+        ));
+    }
+    let mut variants = Vec::new();
+    for (code, response) in &op.responses.responses {
+        let status = match code {
+            StatusCode::Code(code) => *code,
+            StatusCode::Range(range) => {
+                return Err(SpecError::new(
+                    format!("{location}.{range}XX"),
+                    "status ranges are not supported; list each status",
+                ));
+            }
+        };
+        let response_location = format!("{location}.{status}");
+        let response = spec.resolve_response(response, &response_location)?;
+        variants.push(read_response(spec, status, response, &response_location)?);
+    }
+    if variants.is_empty() {
+        return Err(SpecError::new(
+            location,
+            "an operation needs at least one response",
+        ));
+    }
+    Ok(variants)
+}
+
+fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) -> Result<Variant> {
+    let mut content = response.content.iter();
+    let payload = match (content.next(), content.next()) {
+        (None, _) => None,
+        (Some((content_type, media)), None) => Some(read_payload(
+            content_type,
+            media,
+            &format!("{location}.content.{content_type}"),
+        )?),
+        (Some(_), Some(_)) => {
+            return Err(SpecError::new(
+                format!("{location}.content"),
+                "a response must have at most one media type",
+            ));
+        }
+    };
+    let mut headers = Vec::new();
+    for (name, header) in &response.headers {
+        let header_location = format!("{location}.headers.{name}");
+        let header = spec.resolve_header(header, &header_location)?;
+        headers.push(read_header(name, header, &header_location)?);
+    }
+    Ok(Variant {
+        status,
+        ident: format_ident!("{}", status_variant(status)),
+        description: response.description.clone(),
+        payload,
+        headers,
+    })
+}
+
+fn read_header(name: &str, header: &Header, location: &str) -> Result<ResponseHeader> {
+    let schema = match &header.format {
+        ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
+        _ => {
+            return Err(SpecError::new(
+                format!("{location}.schema"),
+                "response headers need an inline `schema`",
+            ));
+        }
+    };
+    let mut extra = Vec::new();
+    let ty = inline_type(schema, &format!("{location}.schema"), "Header", &mut extra)?;
+    if !extra.is_empty() || !matches!(ty.to_string().as_str(), "String" | "i64" | "i32") {
+        return Err(SpecError::new(
+            format!("{location}.schema"),
+            "response headers must be strings or integers",
+        ));
+    }
+    Ok(ResponseHeader {
+        name: name.to_string(),
+        ty,
+        required: header.required,
+    })
+}
+
+fn read_payload(content_type: &str, media: &MediaType, location: &str) -> Result<Payload> {
+    let schema_location = format!("{location}.schema");
+    let Some(schema) = &media.schema else {
+        return Err(SpecError::new(location, "a response body needs a schema"));
+    };
+    let is_json = content_type == "application/json" || content_type.ends_with("+json");
+    let is_text = content_type.starts_with("text/") || content_type == "application/yaml";
+    match schema {
+        ReferenceOr::Reference { reference } if is_json => {
+            let name = schema_ref_name(reference, &schema_location)?;
+            let ident = format_ident!("{}", name.to_upper_camel_case());
+            Ok(Payload {
+                content_type: content_type.to_string(),
+                ty: quote! { poem_openapi::payload::Json<#ident> },
+                schema: Some(name.to_string()),
+            })
+        }
+        ReferenceOr::Item(schema) => {
+            let inner = match &schema.schema_kind {
+                SchemaKind::Type(Type::Array(array)) if is_json => match &array.items {
+                    Some(ReferenceOr::Reference { reference }) => {
+                        let name = schema_ref_name(reference, &format!("{schema_location}.items"))?;
+                        let ident = format_ident!("{}", name.to_upper_camel_case());
+                        quote! { poem_openapi::payload::Json<Vec<#ident>> }
+                    }
+                    _ => {
+                        return Err(SpecError::new(
+                            format!("{schema_location}.items"),
+                            "array responses must `$ref` their item schema",
+                        ));
+                    }
+                },
+                SchemaKind::Type(Type::Object(object))
+                    if is_json && object.properties.is_empty() =>
+                {
+                    quote! { poem_openapi::payload::Json<serde_json::Value> }
+                }
+                SchemaKind::Type(Type::String(string))
+                    if is_text && string.enumeration.is_empty() =>
+                {
+                    quote! { poem_openapi::payload::PlainText<String> }
+                }
+                SchemaKind::Type(Type::String(string))
+                    if matches!(
+                        string.format,
+                        VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
+                    ) =>
+                {
+                    quote! { poem_openapi::payload::Binary<Vec<u8>> }
+                }
+                _ => {
+                    return Err(SpecError::new(
+                        schema_location,
+                        "unsupported response body: use a `$ref` or an array of `$ref`s for JSON, \
+                         `type: string` for text, `format: binary` for bytes",
+                    ));
+                }
+            };
+            Ok(Payload {
+                content_type: content_type.to_string(),
+                ty: inner,
+                schema: None,
+            })
+        }
+        ReferenceOr::Reference { .. } => Err(SpecError::new(
+            schema_location,
+            "a `$ref` body must be JSON (application/json or application/*+json)",
+        )),
+    }
+}
+
+/// The variant name for a status: its reason phrase in UpperCamelCase.
+pub fn status_variant(status: u16) -> String {
+    let reason = match status {
+        200 => "Ok",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "NoContent",
+        301 => "MovedPermanently",
+        302 => "Found",
+        303 => "SeeOther",
+        304 => "NotModified",
+        307 => "TemporaryRedirect",
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        412 => "PreconditionFailed",
+        413 => "PayloadTooLarge",
+        415 => "UnsupportedMediaType",
+        422 => "UnprocessableEntity",
+        428 => "PreconditionRequired",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        501 => "NotImplemented",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => return format!("Status{status}"),
+    };
+    reason.to_string()
+}
+
+/// The Rust items of every operation: response enums, tag traits and their adapters.
+pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
+    let runtime = &spec.runtime;
+    let mut items = Vec::new();
+    for op in ops {
+        items.extend(op.extra.iter().cloned());
+        items.push(response_enum(spec, op));
+    }
+    let mut tag_idents = Vec::new();
+    for tag in &spec.doc.tags {
+        let tag_ops: Vec<&Op> = ops.iter().filter(|op| op.tag == tag.name).collect();
+        if tag_ops.is_empty() {
+            continue;
+        }
+        let trait_ident = format_ident!("{}Api", tag.name.to_upper_camel_case());
+        let adapter_ident = format_ident!("{}ApiAdapter", tag.name.to_upper_camel_case());
+        let methods = tag_ops.iter().map(|op| trait_method(op, runtime));
+        let adapters = tag_ops.iter().map(|op| adapter_method(op));
+        let trait_doc = doc_attr(Some(&format!(
+            "The operations tagged `{}`{}",
+            tag.name,
+            tag.description
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        )));
+        let adapter_doc = doc_attr(Some(&format!(
+            "Routes the `{}` operations to a [`{trait_ident}`] implementation.",
+            tag.name
+        )));
+        items.push(quote! {
+            #trait_doc
+            pub trait #trait_ident: Send + Sync + 'static {
+                #(#methods)*
+            }
+
+            #adapter_doc
+            pub struct #adapter_ident<T>(pub std::sync::Arc<T>);
+
+            #[poem_openapi::OpenApi]
+            impl<T: #trait_ident> #adapter_ident<T> {
+                #(#adapters)*
+            }
+        });
+        tag_idents.push((trait_ident, adapter_ident));
+    }
+    let bounds = tag_idents.iter().map(|(t, _)| t);
+    let adapter_types = tag_idents.iter().map(|(_, a)| quote! { #a<I> });
+    let adapter_values = tag_idents
+        .iter()
+        .map(|(_, a)| quote! { #a(std::sync::Arc::clone(&imp)) });
+    items.push(quote! {
+        /// Every tag's adapter, ready for `poem_openapi::OpenApiService::new`.
+        pub type ApiAdapters<I> = (#(#adapter_types,)*);
+
+        /// Wraps one implementation of every tag trait into the adapters that route to it.
+        pub fn api_adapters<I: #(#bounds)+*>(imp: std::sync::Arc<I>) -> ApiAdapters<I> {
+            (#(#adapter_values,)*)
+        }
+    });
+    Ok(quote! { #(#items)* })
+}
+
+fn method_ident(op: &Op) -> proc_macro2::Ident {
+    format_ident!("{}", op.id.to_snake_case())
+}
+
+fn response_ident(op: &Op) -> proc_macro2::Ident {
+    format_ident!("{}Response", op.id.to_upper_camel_case())
+}
+
+fn op_doc(op: &Op) -> TokenStream {
+    let mut text = op.summary.clone();
+    if let Some(description) = &op.description {
+        text.push_str("\n\n");
+        text.push_str(description.trim_end());
+    }
+    doc_attr(Some(&text))
+}
+
+fn trait_method(op: &Op, runtime: &syn::Path) -> TokenStream {
+    let ident = method_ident(op);
+    let response = response_ident(op);
+    let doc = op_doc(op);
+    let mut args = Vec::new();
+    if op.security.is_some() {
+        args.push(quote! { auth: #runtime::Principal });
+    }
+    for param in &op.params {
+        let name = crate::models::field_ident(&param.name);
+        let ty = &param.ty;
+        if param.required || param.default.is_some() {
+            args.push(quote! { #name: #ty });
+        } else {
+            args.push(quote! { #name: Option<#ty> });
+        }
+    }
+    match &op.body {
+        Some(Body::Json(ty) | Body::Form(ty)) => args.push(quote! { body: #ty }),
+        None => {}
+    }
+    quote! {
+        #doc
+        fn #ident(&self, #(#args),*) -> impl std::future::Future<Output = #response> + Send;
+    }
+}
+
+fn adapter_method(op: &Op) -> TokenStream {
+    let ident = method_ident(op);
+    let response = response_ident(op);
+    let doc = op_doc(op);
+    let poem_path = op
+        .path
+        .split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => format!(":{name}"),
+                None => segment.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/");
+    let method = &op.method;
+    let op_id = &op.id;
+    let tag = format!("ApiTags::{}", op.tag.to_upper_camel_case());
+    let deprecated = op.deprecated.then(|| quote! { , deprecated });
+    let mut params = Vec::new();
+    let mut call = Vec::new();
+    if let Some(scheme) = &op.security {
+        let scheme_ident = format_ident!("{}", scheme.to_upper_camel_case());
+        params.push(quote! { auth: #scheme_ident });
+        call.push(quote! { auth.0 });
+    }
+    for param in &op.params {
+        let name = crate::models::field_ident(&param.name);
+        let wire = &param.name;
+        let ty = &param.ty;
+        let wrapper = match param.location {
+            ParamIn::Path => quote! { poem_openapi::param::Path },
+            ParamIn::Query => quote! { poem_openapi::param::Query },
+            ParamIn::Header => quote! { poem_openapi::param::Header },
+        };
+        let full_ty = if param.required {
+            quote! { #wrapper<#ty> }
+        } else {
+            quote! { #wrapper<Option<#ty>> }
+        };
+        let validators = if param.validators.is_empty() {
+            quote! {}
+        } else {
+            let v = &param.validators;
+            quote! { , validator(#(#v),*) }
+        };
+        let doc = doc_attr(param.description.as_deref());
+        params.push(quote! {
+            #doc
+            #[oai(name = #wire #validators)] #name: #full_ty
+        });
+        match &param.default {
+            Some(default) => call.push(quote! { #name.0.unwrap_or_else(|| #default) }),
+            None => call.push(quote! { #name.0 }),
+        }
+    }
+    match &op.body {
+        Some(Body::Json(ty)) => {
+            params.push(quote! { body: SpecJson<#ty> });
+            call.push(quote! { body.0 });
+        }
+        Some(Body::Form(ty)) => {
+            params.push(quote! { body: poem_openapi::payload::Form<#ty> });
+            call.push(quote! { body.0 });
+        }
+        None => {}
+    }
+    quote! {
+        #doc
+        #[oai(path = #poem_path, method = #method, operation_id = #op_id, tag = #tag #deprecated)]
+        async fn #ident(&self, #(#params),*) -> #response {
+            self.0.#ident(#(#call),*).await
+        }
+    }
+}
+
+fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
+    let ident = response_ident(op);
+    let runtime = &spec.runtime;
+    let doc = doc_attr(Some(&format!("Every documented response of `{}`.", op.id)));
+    let mut variants = Vec::new();
+    let mut problem_arms = Vec::new();
+    let mut internal_error = None;
+    for variant in &op.responses {
+        let status = proc_macro2::Literal::u16_unsuffixed(variant.status);
+        let name = &variant.ident;
+        let vdoc = doc_attr(Some(&variant.description));
+        let content_type = variant
+            .payload
+            .as_ref()
+            .filter(|p| !matches!(p.content_type.as_str(), "application/json"))
+            .map(|p| {
+                let ct = &p.content_type;
+                quote! { , content_type = #ct }
+            });
+        let mut fields = Vec::new();
+        if let Some(payload) = &variant.payload {
+            let ty = &payload.ty;
+            fields.push(quote! { #ty });
+        }
+        let mut header_values = Vec::new();
+        for header in &variant.headers {
+            let name = &header.name;
+            let ty = &header.ty;
+            let ty = if header.required {
+                quote! { #ty }
+            } else {
+                quote! { Option<#ty> }
+            };
+            fields.push(quote! { #[oai(header = #name)] #ty });
+            header_values.push(problem_header_value(&header.name, header.required));
+        }
+        let fields = if fields.is_empty() {
+            quote! {}
+        } else {
+            quote! { (#(#fields),*) }
+        };
+        variants.push(quote! {
+            #vdoc
+            #[oai(status = #status #content_type)]
+            #name #fields,
+        });
+        let is_problem = variant
+            .payload
+            .as_ref()
+            .is_some_and(|p| p.schema.as_deref() == Some(spec.problem_schema.as_str()));
+        if is_problem && header_values.iter().all(Option::is_some) {
+            let values = header_values.into_iter().flatten();
+            let construct =
+                quote! { Self::#name(poem_openapi::payload::Json(problem) #(, #values)*) };
+            if variant.status == 500 {
+                internal_error = Some(construct.clone());
+            }
+            problem_arms.push(quote! { #status => #construct, });
+        }
+    }
+    let from_problem = internal_error.map(|internal| {
+        let op_id = &op.id;
+        quote! {
+            impl #ident {
+                /// Answers with the problem's status when this operation documents it;
+                /// any other status is a bug in the handler and becomes a 500.
+                pub fn from_problem(problem: Problem) -> Self {
+                    match problem.status as u16 {
+                        #(#problem_arms)*
+                        _ => {
+                            let problem = #runtime::undocumented_problem(#op_id, problem);
+                            #internal
+                        }
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, poem_openapi::ApiResponse)]
+        pub enum #ident { #(#variants)* }
+
+        #from_problem
+    }
+}
+
+/// How `from_problem` fills a header of a problem response, or None when it cannot.
+fn problem_header_value(name: &str, required: bool) -> Option<TokenStream> {
+    if name.eq_ignore_ascii_case("WWW-Authenticate") {
+        return Some(if required {
+            quote! { "Bearer".to_string() }
+        } else {
+            quote! { Some("Bearer".to_string()) }
+        });
+    }
+    (!required).then(|| quote! { None })
+}

@@ -1,0 +1,166 @@
+//! A spec construct the generator cannot express must fail with its location.
+
+use apiary_codegen::{Options, generate};
+
+/// A minimal valid spec with one operation; `patch` rewrites part of it.
+fn spec_with(operation: &str, schemas: &str) -> String {
+    format!(
+        r#"openapi: 3.0.3
+info: {{title: t, version: "1"}}
+tags: [{{name: things}}]
+paths:
+  /v1/things:
+    post:
+{operation}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        name: {{type: string, description: n}}
+{schemas}
+"#
+    )
+}
+
+const GOOD_OP: &str = r##"      operationId: createThing
+      summary: s
+      tags: [things]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Thing"}
+      responses:
+        "201":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}"##;
+
+fn refusal(spec: &str) -> String {
+    match generate(spec, &Options::default()) {
+        Ok(_) => panic!("the generator accepted a construct it must refuse:\n{spec}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn a_good_spec_generates_a_trait_and_an_adapter() {
+    let code = generate(&spec_with(GOOD_OP, ""), &Options::default()).expect("generates");
+    assert!(code.contains("pub trait ThingsApi"), "{code}");
+    assert!(code.contains("fn create_thing("), "{code}");
+    assert!(code.contains("pub enum CreateThingResponse"), "{code}");
+    assert!(code.contains("path = \"/v1/things\""), "{code}");
+}
+
+#[test]
+fn path_templates_become_poem_paths() {
+    let op = GOOD_OP.replace("requestBody:", "parameters:\n        - {name: id, in: path, required: true, schema: {type: integer}}\n      requestBody:");
+    let spec = spec_with(&op, "").replace("/v1/things:", "/v1/things/{id}:");
+    let code = generate(&spec, &Options::default()).expect("generates");
+    assert!(code.contains("path = \"/v1/things/:id\""), "{code}");
+}
+
+#[test]
+fn a_multipart_body_is_refused_at_its_location() {
+    let op = GOOD_OP.replace(
+        "application/json:\n            schema: {$ref",
+        "multipart/form-data:\n            schema: {$ref",
+    );
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("paths./v1/things.post.requestBody.content.multipart/form-data"),
+        "{message}"
+    );
+}
+
+#[test]
+fn one_of_is_refused_at_its_location() {
+    let schemas = "    Either:\n      type: object\n      properties:\n        x:\n          oneOf: [{type: string}, {type: integer}]\n";
+    let message = refusal(&spec_with(GOOD_OP, schemas));
+    assert!(
+        message.contains("components.schemas.Either.properties.x"),
+        "{message}"
+    );
+    assert!(message.contains("oneOf"), "{message}");
+}
+
+#[test]
+fn an_inline_body_schema_is_refused() {
+    let op = GOOD_OP.replacen(
+        "schema: {$ref: \"#/components/schemas/Thing\"}",
+        "schema: {type: object, properties: {a: {type: string}}}",
+        1,
+    );
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("paths./v1/things.post.requestBody.content.application/json.schema"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_missing_operation_id_is_refused() {
+    let op = GOOD_OP.replace("      operationId: createThing\n", "");
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("paths./v1/things.post") && message.contains("operationId"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_default_response_is_refused() {
+    let op = format!("{GOOD_OP}\n        default:\n          description: anything");
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("paths./v1/things.post.responses.default"),
+        "{message}"
+    );
+}
+
+#[test]
+fn two_tags_on_one_operation_are_refused() {
+    let op = GOOD_OP.replace("tags: [things]", "tags: [things, other]");
+    let message = refusal(&spec_with(&op, ""));
+    assert!(message.contains("paths./v1/things.post.tags"), "{message}");
+}
+
+#[test]
+fn an_unknown_format_is_refused() {
+    let schemas = "    Odd:\n      type: object\n      properties:\n        x: {type: string, format: colour}\n";
+    let message = refusal(&spec_with(GOOD_OP, schemas));
+    assert!(
+        message.contains("components.schemas.Odd.properties.x.format"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_pattern_on_a_parameter_is_refused() {
+    let op = GOOD_OP.replace("requestBody:", "parameters:\n        - {name: q, in: query, schema: {type: string, pattern: \"^a\"}}\n      requestBody:");
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("paths./v1/things.post.parameters[0].schema.pattern"),
+        "{message}"
+    );
+}
+
+#[test]
+fn openapi_3_1_is_refused() {
+    let spec = spec_with(GOOD_OP, "").replace("openapi: 3.0.3", "openapi: 3.1.0");
+    let message = refusal(&spec);
+    assert!(message.contains("at openapi:"), "{message}");
+}
+
+#[test]
+fn keywords_that_do_not_fit_the_type_are_refused() {
+    let schemas =
+        "    Odd:\n      type: object\n      properties:\n        x: {type: string, minimum: 3}\n";
+    let message = refusal(&spec_with(GOOD_OP, schemas));
+    assert!(
+        message.contains("components.schemas.Odd.properties.x"),
+        "{message}"
+    );
+}
