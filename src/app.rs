@@ -1,0 +1,100 @@
+//! Builds the service from `Settings`: connects the database, wires the handlers and
+//! binds the listener. `Application::build` then `run_until_stopped`, so tests can
+//! start it on port 0 and learn the port.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+};
+
+use crate::api::Api;
+use crate::config::Settings;
+use crate::domain::{products::ProductService, tokens::TokenService, users::UserService};
+
+/// How long in-flight requests may run on after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+pub struct Application {
+    acceptor: TcpAcceptor,
+    address: SocketAddr,
+    api: Arc<Api>,
+    max_body_bytes: usize,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let api = Arc::new(build_api(settings).await?);
+        let acceptor = TcpListener::bind(settings.bind_addr)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("Failed to listen on {}", settings.bind_addr))?;
+        let address = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().copied())
+            .context("Failed to read the bound address")?;
+        Ok(Self {
+            acceptor,
+            address,
+            api,
+            max_body_bytes: settings.max_body_bytes,
+        })
+    }
+
+    /// The address actually bound (the port is chosen by the OS when asked for 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let app = crate::http::app(self.api, self.max_body_bytes);
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
+            .await
+            .context("Server failed")
+    }
+}
+
+/// The handlers with their services, on a connected and migrated database.
+pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
+    crate::spec::warm_up();
+    let db = crate::storage::connect(&settings.database)
+        .await
+        .context("Failed to open the database")?;
+    Ok(Api {
+        users: UserService::new(db.clone(), settings.bcrypt_cost),
+        tokens: TokenService::new(&settings.jwt),
+        products: ProductService::new(db.clone()),
+        db,
+        docs_html: crate::http::docs_html(),
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

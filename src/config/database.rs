@@ -1,0 +1,127 @@
+//! Database settings: URL, pool size and timeouts. The URL may hold a password, so
+//! `Debug` shows it redacted.
+
+use std::{path::PathBuf, time::Duration};
+
+use super::{ConfigError, bounded};
+
+/// The default database: a SQLite file under `data/`, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/apiary.db?mode=rwc";
+
+/// How to reach the relational database.
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    /// `sqlite:...` or `postgres://...`; may contain a password.
+    pub url: String,
+    /// Upper bound of the connection pool.
+    pub max_connections: u32,
+    /// How long opening one connection may take.
+    pub connect_timeout: Duration,
+    /// How long a query may wait for a free pooled connection.
+    pub acquire_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// Settings for `url` with the documented pool defaults (handy in tests).
+    pub fn with_url(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// True for a `sqlite:` URL.
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+
+    /// The file a SQLite URL points at, or `None` for in-memory databases and other
+    /// backends. `sqlite://data/x.db` is relative, `sqlite:///tmp/x.db` absolute.
+    pub fn sqlite_file_path(&self) -> Option<PathBuf> {
+        let rest = self.url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let in_memory = path.is_empty()
+            || path == ":memory:"
+            || query.split('&').any(|pair| pair == "mode=memory");
+        (!in_memory).then(|| PathBuf::from(path))
+    }
+
+    /// The URL with any password replaced by `***`, for logs and messages.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.url)
+    }
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &self.redacted_url())
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host/...` becomes `scheme://user:***@host/...`.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let authority_end = url[scheme_end..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| scheme_end + i);
+    let authority = &url[scheme_end..authority_end];
+    // The last `@` ends the user info: a password may itself contain `@`.
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let Some(colon) = authority[..at].find(':') else {
+        return url.to_owned();
+    };
+    format!(
+        "{}{}***{}",
+        &url[..scheme_end],
+        &authority[..=colon],
+        &url[scheme_end + at..]
+    )
+}
+
+pub(super) fn from_lookup(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<DatabaseSettings, ConfigError> {
+    let url = get("DATABASE_URL")
+        .map_or_else(|| DEFAULT_DATABASE_URL.to_owned(), |u| u.trim().to_owned());
+    // Only the scheme is echoed: the rest may carry a password.
+    if !["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+    {
+        return Err(ConfigError::new(
+            "DATABASE_URL",
+            "must start with sqlite:, postgres:// or postgresql://",
+        ));
+    }
+    let max_connections = bounded(get, "DATABASE_MAX_CONNECTIONS", 10, 1, 1000)?;
+    Ok(DatabaseSettings {
+        url,
+        max_connections: u32::try_from(max_connections).unwrap_or(u32::MAX),
+        connect_timeout: Duration::from_secs(bounded(
+            get,
+            "DATABASE_CONNECT_TIMEOUT_SECS",
+            5,
+            1,
+            3600,
+        )?),
+        acquire_timeout: Duration::from_secs(bounded(
+            get,
+            "DATABASE_ACQUIRE_TIMEOUT_SECS",
+            5,
+            1,
+            3600,
+        )?),
+    })
+}

@@ -1,0 +1,217 @@
+//! Tests of configuration parsing, through injected environments only.
+
+use std::{collections::HashMap, path::PathBuf, time::Duration};
+
+use super::*;
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef-current";
+const OLD_SECRET: &str = "0123456789abcdef0123456789abcdef-previous";
+
+fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let env: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Settings::from_lookup(|name| env.get(name).cloned())
+}
+
+#[test]
+fn an_empty_environment_gives_the_documented_defaults() {
+    let settings = load(&[]).expect("defaults are valid");
+    assert_eq!(settings.app_env, AppEnv::Development);
+    assert_eq!(settings.bind_addr, "127.0.0.1:8080".parse().unwrap());
+    assert_eq!(settings.log_format, LogFormat::Pretty);
+    assert_eq!(settings.max_body_bytes, 65_536);
+    assert_eq!(settings.database.url, "sqlite://data/apiary.db?mode=rwc");
+    assert_eq!(settings.database.max_connections, 10);
+    assert_eq!(settings.database.connect_timeout, Duration::from_secs(5));
+    assert_eq!(settings.database.acquire_timeout, Duration::from_secs(5));
+    assert_eq!(settings.jwt.ttl, Duration::from_secs(900));
+    assert_eq!(settings.jwt.issuer, "apiary");
+    assert_eq!(settings.jwt.audience, "apiary-api");
+    assert!(settings.jwt.previous_secrets.is_empty());
+    assert_eq!(settings.bcrypt_cost, 12);
+    // No secret outside production: a random one, flagged so the caller warns.
+    assert!(settings.jwt.generated);
+    assert!(settings.jwt.secret.expose().len() >= MIN_SECRET_BYTES);
+    let other = load(&[]).expect("defaults are valid");
+    assert_ne!(
+        settings.jwt.secret, other.jwt.secret,
+        "generated secrets must differ"
+    );
+}
+
+#[test]
+fn every_variable_is_read() {
+    let settings = load(&[
+        ("APP_ENV", "production"),
+        ("BIND_ADDR", "0.0.0.0:9000"),
+        ("LOG_FORMAT", "json"),
+        ("MAX_BODY_BYTES", "1024"),
+        ("DATABASE_URL", "postgres://app:pw@db:5432/apiary"),
+        ("DATABASE_MAX_CONNECTIONS", "3"),
+        ("DATABASE_CONNECT_TIMEOUT_SECS", "7"),
+        ("DATABASE_ACQUIRE_TIMEOUT_SECS", "9"),
+        ("JWT_SECRET", SECRET),
+        ("JWT_PREVIOUS_SECRETS", &format!("{OLD_SECRET}, {SECRET}x,")),
+        ("JWT_TTL_SECS", "60"),
+        ("JWT_ISSUER", "issuer"),
+        ("JWT_AUDIENCE", "audience"),
+        ("BCRYPT_COST", "10"),
+    ])
+    .expect("valid");
+    assert_eq!(settings.app_env, AppEnv::Production);
+    assert_eq!(settings.bind_addr, "0.0.0.0:9000".parse().unwrap());
+    assert_eq!(settings.log_format, LogFormat::Json);
+    assert_eq!(settings.max_body_bytes, 1024);
+    assert_eq!(settings.database.url, "postgres://app:pw@db:5432/apiary");
+    assert_eq!(settings.database.max_connections, 3);
+    assert_eq!(settings.database.connect_timeout, Duration::from_secs(7));
+    assert_eq!(settings.database.acquire_timeout, Duration::from_secs(9));
+    assert_eq!(settings.jwt.secret.expose(), SECRET.as_bytes());
+    assert!(!settings.jwt.generated);
+    assert_eq!(settings.jwt.previous_secrets.len(), 2);
+    assert_eq!(
+        settings.jwt.previous_secrets[0].expose(),
+        OLD_SECRET.as_bytes()
+    );
+    assert_eq!(settings.jwt.ttl, Duration::from_secs(60));
+    assert_eq!(settings.jwt.issuer, "issuer");
+    assert_eq!(settings.jwt.audience, "audience");
+    assert_eq!(settings.bcrypt_cost, 10);
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    let settings =
+        load(&[("BIND_ADDR", ""), ("JWT_SECRET", " "), ("BCRYPT_COST", "")]).expect("valid");
+    assert_eq!(settings.bind_addr.port(), 8080);
+    assert!(settings.jwt.generated);
+    assert_eq!(settings.bcrypt_cost, 12);
+}
+
+#[test]
+fn each_invalid_value_is_refused_naming_its_variable() {
+    let short_list = format!("{OLD_SECRET},short");
+    let cases: &[(&str, &str)] = &[
+        ("APP_ENV", "staging"),
+        ("BIND_ADDR", "localhost"),
+        ("BIND_ADDR", "127.0.0.1:99999"),
+        ("LOG_FORMAT", "xml"),
+        ("MAX_BODY_BYTES", "0"),
+        ("MAX_BODY_BYTES", "lots"),
+        ("DATABASE_URL", "mysql://root@localhost/db"),
+        ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("DATABASE_MAX_CONNECTIONS", "-1"),
+        ("DATABASE_CONNECT_TIMEOUT_SECS", "0"),
+        ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1.5"),
+        ("JWT_SECRET", "too-short"),
+        ("JWT_PREVIOUS_SECRETS", &short_list),
+        ("JWT_TTL_SECS", "0"),
+        ("JWT_TTL_SECS", "86401"),
+        ("BCRYPT_COST", "9"),
+        ("BCRYPT_COST", "4"),
+        ("BCRYPT_COST", "32"),
+        ("BCRYPT_COST", "twelve"),
+    ];
+    for (variable, value) in cases {
+        let error =
+            load(&[(variable, value)]).expect_err(&format!("{variable}={value} must be refused"));
+        assert_eq!(error.variable, *variable, "{error}");
+        let shown = error.to_string();
+        assert!(shown.contains(variable), "{shown}");
+        assert!(
+            shown.len() > variable.len() + 30,
+            "say what is allowed: {shown}"
+        );
+    }
+}
+
+#[test]
+fn secret_errors_never_echo_the_secret() {
+    let error = load(&[("JWT_SECRET", "hunter2-hunter2")]).expect_err("too short");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+    let error =
+        load(&[("JWT_PREVIOUS_SECRETS", &format!("{OLD_SECRET},hunter2"))]).expect_err("too short");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+    assert!(error.to_string().contains("entry 2"), "{error}");
+    let error = load(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).expect_err("scheme");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+}
+
+#[test]
+fn cheap_bcrypt_costs_are_for_tests_only() {
+    assert_eq!(
+        load(&[("APP_ENV", "test"), ("BCRYPT_COST", "4")])
+            .unwrap()
+            .bcrypt_cost,
+        4
+    );
+    assert_eq!(
+        load(&[("APP_ENV", "test"), ("BCRYPT_COST", "3")])
+            .unwrap_err()
+            .variable,
+        "BCRYPT_COST"
+    );
+    let error = load(&[("BCRYPT_COST", "4")]).unwrap_err();
+    assert!(error.message.contains("APP_ENV=test"), "{error}");
+    assert_eq!(load(&[("BCRYPT_COST", "31")]).unwrap().bcrypt_cost, 31);
+}
+
+#[test]
+fn production_refuses_to_start_without_a_secret() {
+    let error = load(&[("APP_ENV", "production")]).expect_err("no secret");
+    assert_eq!(error.variable, "JWT_SECRET");
+    assert!(error.message.contains("required"), "{error}");
+    let error = load(&[("APP_ENV", "production"), ("JWT_SECRET", "short")]).expect_err("short");
+    assert_eq!(error.variable, "JWT_SECRET");
+    let settings = load(&[("APP_ENV", "Production"), ("JWT_SECRET", SECRET)]).expect("valid");
+    assert!(!settings.jwt.generated);
+}
+
+#[test]
+fn debug_output_hides_secrets_and_passwords() {
+    let settings = load(&[
+        ("JWT_SECRET", SECRET),
+        ("JWT_PREVIOUS_SECRETS", OLD_SECRET),
+        ("DATABASE_URL", "postgres://app:hunter2@db:5432/apiary"),
+    ])
+    .expect("valid");
+    let shown = format!("{settings:?}");
+    assert!(!shown.contains(SECRET), "{shown}");
+    assert!(!shown.contains(OLD_SECRET), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.contains("postgres://app:***@db:5432/apiary"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn urls_are_redacted_only_where_they_hold_a_password() {
+    use super::database::redact_url;
+    assert_eq!(redact_url("postgres://u:p@h/db"), "postgres://u:***@h/db");
+    assert_eq!(
+        redact_url("postgres://u:p@ss@h:1/db?x=y"),
+        "postgres://u:***@h:1/db?x=y"
+    );
+    assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    assert_eq!(
+        redact_url("sqlite://data/a.db?mode=rwc"),
+        "sqlite://data/a.db?mode=rwc"
+    );
+}
+
+#[test]
+fn sqlite_file_paths_are_found() {
+    let path = |url: &str| DatabaseSettings::with_url(url).sqlite_file_path();
+    assert_eq!(
+        path("sqlite://data/apiary.db?mode=rwc"),
+        Some(PathBuf::from("data/apiary.db"))
+    );
+    assert_eq!(path("sqlite:///tmp/x.db"), Some(PathBuf::from("/tmp/x.db")));
+    assert_eq!(path("sqlite:local.db"), Some(PathBuf::from("local.db")));
+    assert_eq!(path("sqlite::memory:"), None);
+    assert_eq!(path("sqlite://x.db?mode=memory"), None);
+    assert_eq!(path("postgres://h/db"), None);
+}

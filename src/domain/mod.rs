@@ -1,0 +1,68 @@
+//! Business rules, free of any transport: registration and credentials (`users`),
+//! access tokens (`tokens`) and the catalogue (`products`). Services are cheap to
+//! clone (they hold a pooled connection or shared keys) and report [`DomainError`].
+
+pub mod products;
+pub mod tokens;
+pub mod users;
+
+#[cfg(test)]
+mod test_support;
+mod validate;
+
+/// What can go wrong in a use case. The `Display` text of every variant but
+/// `Internal` is written for clients and safe to show them; `Internal` displays only
+/// "internal error" and carries its cause (for the log) as its `source`.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The resource does not exist (or is not visible to the caller).
+    #[error("No {resource} has id {id}.")]
+    NotFound { resource: &'static str, id: String },
+    /// Creating it would break a uniqueness rule (e.g. a taken email).
+    #[error("{detail}")]
+    AlreadyExists {
+        resource: &'static str,
+        detail: String,
+    },
+    /// A value breaks a business rule; `field` names it as the API does.
+    #[error("{field}: {message}")]
+    InvalidInput { field: String, message: String },
+    /// Unknown email or wrong password: deliberately indistinguishable.
+    #[error("The email or password is wrong.")]
+    InvalidCredentials,
+    /// A backing service (the database) does not answer; worth retrying later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure. Log the cause; never send it.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl DomainError {
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for DomainError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        match error {
+            // No connection could be had: the database is down or overloaded, which
+            // the client may retry (503), unlike a failing query (a bug: 500).
+            sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
+                tracing::warn!(error = %error, "the database does not answer");
+                Self::Unavailable("The database does not answer.".to_owned())
+            }
+            other => Self::Internal(anyhow::Error::new(other).context("Database query failed")),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for DomainError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("A blocking task failed"))
+    }
+}

@@ -1,0 +1,182 @@
+//! The catalogue: paging by offset, lookup, creation and search.
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+};
+
+use super::{DomainError, validate};
+use crate::storage::entities::products::{self, Column, Entity};
+
+/// Largest page `list` and `search` return (the spec's `limit` maximum).
+pub const MAX_LIMIT: u64 = 100;
+/// Longest search text (the spec's `q` maximum), in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+/// Highest price accepted (the spec's `price_cents` maximum).
+pub const MAX_PRICE_CENTS: i64 = 100_000_000_000;
+
+/// A product in the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub price_cents: i64,
+    pub currency: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A product to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProduct {
+    pub name: String,
+    pub description: Option<String>,
+    pub price_cents: i64,
+    pub currency: String,
+}
+
+impl From<products::Model> for Product {
+    fn from(m: products::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            description: m.description,
+            price_cents: m.price_cents,
+            currency: m.currency,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// Reads and extends the catalogue.
+#[derive(Debug, Clone)]
+pub struct ProductService {
+    db: DatabaseConnection,
+}
+
+impl ProductService {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Up to `limit` (1..=100) products in id order after skipping `offset`, and how
+    /// many products there are in all.
+    pub async fn list(&self, limit: u64, offset: u64) -> Result<(Vec<Product>, u64), DomainError> {
+        check_limit(limit)?;
+        // PostgreSQL's OFFSET is a signed 64-bit integer.
+        if i64::try_from(offset).is_err() {
+            return Err(DomainError::invalid("offset", "is too large"));
+        }
+        let page = Entity::find()
+            .order_by_asc(Column::Id)
+            .limit(limit)
+            .offset(offset)
+            .all(&self.db);
+        let total = Entity::find().count(&self.db);
+        // Two statements on two pooled connections, concurrently: the total may be a
+        // few rows off the page under concurrent inserts, which paging by offset
+        // cannot avoid anyway.
+        let (page, total) = tokio::try_join!(page, total)?;
+        Ok((page.into_iter().map(Product::from).collect(), total))
+    }
+
+    /// The product with this id.
+    pub async fn get(&self, id: i64) -> Result<Product, DomainError> {
+        Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(Product::from)
+            .ok_or_else(|| DomainError::NotFound {
+                resource: "product",
+                id: id.to_string(),
+            })
+    }
+
+    /// Adds a product: name 1..=200 characters, description at most 2,000,
+    /// `price_cents` 0..=10^11, currency an ISO 4217 code.
+    #[tracing::instrument(skip_all, err(level = "debug"))]
+    pub async fn create(&self, new: NewProduct) -> Result<Product, DomainError> {
+        validate::char_len("name", &new.name, 1, 200)?;
+        if let Some(description) = &new.description {
+            validate::char_len("description", description, 0, 2000)?;
+        }
+        if !(0..=MAX_PRICE_CENTS).contains(&new.price_cents) {
+            return Err(DomainError::invalid(
+                "price_cents",
+                format!("must be from 0 to {MAX_PRICE_CENTS}"),
+            ));
+        }
+        validate::currency("currency", &new.currency)?;
+        let model = products::ActiveModel {
+            id: NotSet,
+            name: Set(new.name),
+            description: Set(new.description),
+            price_cents: Set(new.price_cents),
+            currency: Set(new.currency),
+            // Microseconds: what PostgreSQL keeps, so the returned value is the stored one.
+            created_at: Set(Utc::now().trunc_subsecs(6)),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(model.into())
+    }
+
+    /// Up to `limit` (1..=100) products whose name or description contains `q`
+    /// (1..=100 characters), ignoring case, in id order. `%`, `_` and `\` in `q` match
+    /// themselves.
+    ///
+    /// `LOWER(col) LIKE '%q%' ESCAPE '\'` behaves the same on SQLite and PostgreSQL
+    /// (PostgreSQL's `LIKE` is case-sensitive, SQLite's only for non-ASCII, so both
+    /// sides are lowered explicitly). SQLite's `LOWER` folds ASCII only, so on SQLite
+    /// non-ASCII letters match only in the same case.
+    pub async fn search(&self, q: &str, limit: u64) -> Result<Vec<Product>, DomainError> {
+        check_limit(limit)?;
+        validate::char_len("q", q, 1, MAX_QUERY_CHARS)?;
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        let contains = |column: Column| {
+            Expr::expr(Func::lower(Expr::col(column)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        let found = Entity::find()
+            .filter(
+                Condition::any()
+                    .add(contains(Column::Name))
+                    .add(contains(Column::Description)),
+            )
+            .order_by_asc(Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(found.into_iter().map(Product::from).collect())
+    }
+}
+
+fn check_limit(limit: u64) -> Result<(), DomainError> {
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            "limit",
+            format!("must be from 1 to {MAX_LIMIT}"),
+        ))
+    }
+}
+
+/// Makes `%`, `_` and the escape character itself literal in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}

@@ -1,0 +1,35 @@
+//! The service binary: wiring only.
+
+use std::process::ExitCode;
+
+use apiary::{app::Application, config::Settings, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("apiary: configuration error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(settings.log_format);
+    match run(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    if settings.jwt.generated {
+        tracing::warn!(
+            "JWT_SECRET is not set: signing with a random secret, so tokens die with this process"
+        );
+    }
+    let app = Application::build(&settings).await?;
+    tracing::info!(address = %app.address(), docs = %format!("http://{}/docs", app.address()), "listening");
+    app.run_until_stopped().await
+}

@@ -1,0 +1,28 @@
+//! What the generated code calls into: the validated JSON body extractor, the bearer
+//! checker, the request context, and the hook for a handler that answers with a status
+//! its operation does not document.
+
+mod auth;
+mod body;
+pub mod context;
+
+pub use auth::{Principal, check_bearer};
+pub use body::{BodyLimit, SpecJson};
+
+use crate::generated::Problem;
+
+/// Called by a generated `from_problem` when a handler produced a problem whose status
+/// the operation does not document: that is a bug, logged here, and the client gets a
+/// 500 rather than an answer the spec does not allow.
+pub fn undocumented_problem(operation_id: &str, problem: Problem) -> Problem {
+    tracing::error!(
+        operation_id,
+        status = problem.status,
+        detail = problem.detail.as_deref().unwrap_or_default(),
+        "handler answered with a status the spec does not document for this operation"
+    );
+    Problem::new(
+        500,
+        "The service failed to answer; quote the request id when reporting it.",
+    )
+}

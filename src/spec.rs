@@ -1,0 +1,168 @@
+//! The hand-written spec, embedded in the binary, and JSON Schema validators compiled
+//! from it. The server validates request bodies with them; the conformance tests use
+//! the same code to check every response.
+
+use std::{collections::HashMap, sync::OnceLock};
+
+use serde_json::Value;
+
+/// `spec/openapi.yaml`, byte for byte.
+pub const SPEC_YAML: &str = include_str!("../spec/openapi.yaml");
+/// The same document as JSON, converted at build time.
+pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
+
+/// The spec as a JSON value, parsed once.
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| serde_json::from_str(SPEC_JSON).expect("build.rs wrote valid JSON"))
+}
+
+/// One field that broke the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Dotted path of the field (`items.0.name`), empty for the whole document.
+    pub field: String,
+    /// What is wrong, without echoing the value (it may be a password).
+    pub message: String,
+}
+
+/// A compiled validator for one schema of a spec.
+pub struct SchemaValidator {
+    validator: jsonschema::Validator,
+}
+
+impl SchemaValidator {
+    /// Compiles the schema at `pointer` (e.g. `/components/schemas/User`, or a pointer
+    /// into a response) within `spec`, with OpenAPI 3.0's `nullable` turned into JSON
+    /// Schema and format checking on.
+    pub fn compile(spec: &Value, pointer: &str) -> Result<Self, String> {
+        let mut root = spec.clone();
+        rewrite_nullable(&mut root);
+        let escaped: String = pointer
+            .split('/')
+            .map(|segment| segment.replace('{', "%7B").replace('}', "%7D"))
+            .collect::<Vec<_>>()
+            .join("/");
+        if let Value::Object(map) = &mut root {
+            map.insert("$ref".into(), Value::String(format!("#{escaped}")));
+        }
+        let validator = jsonschema::draft4::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .map_err(|e| format!("schema at {pointer} does not compile: {e}"))?;
+        Ok(Self { validator })
+    }
+
+    /// Every violation of `value`, or none.
+    pub fn violations(&self, value: &Value) -> Vec<Violation> {
+        self.validator
+            .iter_errors(value)
+            .map(|error| Violation {
+                field: error
+                    .instance_path()
+                    .to_string()
+                    .trim_start_matches('/')
+                    .replace('/', "."),
+                message: error.masked().to_string(),
+            })
+            .collect()
+    }
+}
+
+/// The validator of a component schema of the embedded spec, compiled on first use.
+pub fn component_validator(pointer: &'static str) -> &'static SchemaValidator {
+    static CACHE: OnceLock<HashMap<&'static str, SchemaValidator>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        let doc = document();
+        let schemas = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .expect("the spec has components.schemas");
+        schemas
+            .keys()
+            .map(|name| {
+                let pointer: &'static str =
+                    Box::leak(format!("/components/schemas/{name}").into_boxed_str());
+                let validator =
+                    SchemaValidator::compile(doc, pointer).expect("the spec's schemas compile");
+                (pointer, validator)
+            })
+            .collect()
+    });
+    cache
+        .get(pointer)
+        .unwrap_or_else(|| panic!("no schema at {pointer} in the spec"))
+}
+
+/// Compiles every component validator now, so the first request does not pay for it
+/// and a schema that does not compile stops start-up.
+pub fn warm_up() {
+    let _ = component_validator("/components/schemas/Problem");
+}
+
+/// OpenAPI 3.0 `nullable: true` to JSON Schema: `type: [T, "null"]`, and `null` added
+/// to an `enum`.
+pub fn rewrite_nullable(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                if let Some(Value::String(ty)) = map.get("type").cloned() {
+                    map.insert("type".into(), serde_json::json!([ty, "null"]));
+                }
+                if let Some(Value::Array(values)) = map.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+            }
+            map.values_mut().for_each(rewrite_nullable);
+        }
+        Value::Array(items) => items.iter_mut().for_each(rewrite_nullable),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_embedded_json_is_the_yaml() {
+        let yaml: Value =
+            serde_json::to_value(serde_json::from_str::<Value>(SPEC_JSON).expect("json"))
+                .expect("value");
+        assert_eq!(yaml["info"]["title"], "Apiary");
+        assert!(SPEC_YAML.starts_with("openapi: 3.0.3"));
+    }
+
+    #[test]
+    fn nullable_accepts_null_and_masks_values() {
+        let validator = component_validator("/components/schemas/UserCreate");
+        let ok = json!({"email": "a@example.com", "password": "abcdefghi1", "phone": null});
+        assert_eq!(validator.violations(&ok), vec![]);
+        let bad = json!({"email": "a@example.com", "password": "secretpassword"});
+        let violations = validator.violations(&bad);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].field, "password");
+        assert!(
+            !violations[0].message.contains("secretpassword"),
+            "{violations:?}"
+        );
+    }
+
+    #[test]
+    fn every_violation_is_reported() {
+        let validator = component_validator("/components/schemas/UserCreate");
+        let bad = json!({"email": "not-an-email", "password": "short", "admin": true});
+        let fields: Vec<String> = validator
+            .violations(&bad)
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert!(fields.contains(&"email".to_string()), "{fields:?}");
+        assert!(fields.contains(&"password".to_string()), "{fields:?}");
+        assert!(
+            fields.contains(&String::new()),
+            "unknown field reported at the root: {fields:?}"
+        );
+    }
+}

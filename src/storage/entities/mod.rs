@@ -1,0 +1,5 @@
+//! The tables as sea-orm entities. Only `storage` and the domain services use them;
+//! the domain turns rows into its own types before anything leaves it.
+
+pub mod products;
+pub mod users;

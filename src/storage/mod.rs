@@ -1,0 +1,165 @@
+//! Relational storage through sea-orm: a SQLite file by default, PostgreSQL when
+//! `DATABASE_URL` says so; the same code and migrations serve both. Opening the
+//! database ([`connect`]) runs the migrations and seeds the demo catalogue.
+
+pub mod entities;
+pub mod migrations;
+mod seed;
+pub mod testing;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::DatabaseSettings;
+
+pub use migrations::Migrator;
+pub use seed::{DEMO_PRODUCTS, seed_demo_catalogue};
+
+/// How long a SQLite writer waits for another to finish before failing with "database
+/// is locked": SQLite has one writer at a time, so concurrent requests must queue.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Any constant; it names the advisory lock that serialises migrations on PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x0061_7069_6172_7901;
+
+/// Statements slower than this are logged at WARN.
+const SLOW_STATEMENT: Duration = Duration::from_secs(1);
+
+/// Opens the connection pool, applies pending migrations and seeds an empty catalogue.
+///
+/// For a SQLite file the parent directory is created first (`data/` by default).
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let db = open_pool(settings).await?;
+    migrate(&db)
+        .await
+        .context("Failed to migrate the database")?;
+    let seeded = seed_demo_catalogue(&db)
+        .await
+        .context("Failed to seed the demo catalogue")?;
+    if seeded > 0 {
+        tracing::info!(products = seeded, "seeded the demo catalogue");
+    }
+    Ok(db)
+}
+
+/// Applies pending migrations. On PostgreSQL they run in one transaction holding an
+/// advisory lock, so instances starting together migrate one after the other instead
+/// of racing on the same tables (PostgreSQL's DDL is transactional; SQLite's single
+/// writer needs no lock).
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!(
+        "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+    ))
+    .await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// The pool alone, without migrating (for tools that only read, and for `connect`).
+pub async fn open_pool(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = settings.sqlite_file_path()
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("Failed to create the directory {}", parent.display()))?;
+    }
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.max_connections)
+        .connect_timeout(settings.connect_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        // Every statement at INFO would drown the log; keep them at DEBUG and surface
+        // only the slow ones.
+        .sqlx_logging_level(log::LevelFilter::Debug)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, SLOW_STATEMENT)
+        .map_sqlx_sqlite_opts(|opts| {
+            // WAL lets readers proceed while a write is in progress.
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
+    if settings.is_sqlite() && settings.sqlite_file_path().is_none() {
+        // Each connection to `sqlite::memory:` is a database of its own: one
+        // connection, never recycled, keeps every query on the same data.
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None::<Duration>)
+            .max_lifetime(None::<Duration>);
+    }
+    Database::connect(options).await.with_context(|| {
+        format!(
+            "Failed to connect to the database at {}",
+            settings.redacted_url()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+
+    use super::*;
+
+    async fn product_count(db: &DatabaseConnection) -> u64 {
+        entities::products::Entity::find().count(db).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_gets_its_directory_and_is_seeded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/data/apiary.db");
+        let settings = DatabaseSettings::with_url(format!("sqlite://{}?mode=rwc", path.display()));
+        let db = connect(&settings).await.expect("connects");
+        assert!(path.exists());
+        assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64);
+        db.close().await.unwrap();
+        // A restart migrates nothing and seeds nothing more.
+        let db = connect(&settings).await.expect("reconnects");
+        assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64);
+        assert_eq!(seed_demo_catalogue(&db).await.unwrap(), 0);
+    }
+
+    /// Instances starting together against one empty PostgreSQL database must not
+    /// race on migrations or seed twice. Runs when `TEST_DATABASE_URL` is set.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn instances_starting_together_migrate_and_seed_once() {
+        let Some(base) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            return;
+        };
+        let url = testing::fresh_database_url(Some(&base)).await.unwrap();
+        let settings = DatabaseSettings::with_url(url);
+        let starts: Vec<_> = (0..3)
+            .map(|_| {
+                let settings = settings.clone();
+                tokio::spawn(async move { connect(&settings).await })
+            })
+            .collect();
+        for start in starts {
+            let db = start.await.unwrap().expect("every instance starts");
+            assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_database_keeps_its_data_across_queries() {
+        let db = connect(&DatabaseSettings::with_url("sqlite::memory:"))
+            .await
+            .expect("connects");
+        for _ in 0..3 {
+            assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64);
+        }
+    }
+}

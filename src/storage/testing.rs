@@ -1,0 +1,144 @@
+//! Fresh, empty databases for tests: every test gets its own, so tests never share
+//! state and can run in parallel. Compiled into the library (not `cfg(test)`) so that
+//! integration and conformance tests can use it too.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
+
+/// Test databases older than this are dropped by later calls (best effort), so that
+/// crashed or interrupted runs do not pile up.
+const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// The URL of a new, empty database.
+///
+/// - `None`: a SQLite file in the temp directory,
+///   `sqlite:///tmp/apiary-test-<uuid>.db?mode=rwc`.
+/// - `Some(postgres_url)`: connects there, runs `CREATE DATABASE
+///   apiary_test_<unix secs>_<random>` and returns `postgres_url` naming that database.
+pub async fn fresh_database_url(base: Option<&str>) -> anyhow::Result<String> {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match base {
+        None => {
+            sweep_stale_sqlite_files();
+            let path = std::env::temp_dir().join(format!("apiary-test-{unique}.db"));
+            Ok(format!("sqlite://{}?mode=rwc", path.display()))
+        }
+        Some(base) if base.starts_with("postgres://") || base.starts_with("postgresql://") => {
+            let name = format!(
+                "apiary_test_{}_{}",
+                unix_secs(SystemTime::now()),
+                &unique[..12]
+            );
+            let mut options = ConnectOptions::new(base.to_owned());
+            options.max_connections(1).sqlx_logging(false);
+            let admin = Database::connect(options)
+                .await
+                .context("Failed to connect to the PostgreSQL server for tests")?;
+            sweep_stale_postgres_databases(&admin).await;
+            // The name is ours ([a-z0-9_]), so formatting it into the SQL is safe.
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .context("Failed to create a test database")?;
+            admin.close().await.ok();
+            with_database_name(base, &name)
+        }
+        Some(_) => anyhow::bail!("a test database base URL must be postgres:// or postgresql://"),
+    }
+}
+
+fn unix_secs(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `postgres://u@h:5432/test?x=y` with the database `name` instead of `test`.
+fn with_database_name(url: &str, name: &str) -> anyhow::Result<String> {
+    let authority_start = url.find("://").context("a URL has a scheme")? + 3;
+    let (head, query) = url.find('?').map_or((url, ""), |q| (&url[..q], &url[q..]));
+    let authority_end = head[authority_start..]
+        .find('/')
+        .map_or(head.len(), |i| authority_start + i);
+    Ok(format!("{}/{name}{query}", &head[..authority_end]))
+}
+
+fn sweep_stale_sqlite_files() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > STALE_AFTER));
+        if stale
+            && entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("apiary-test-")
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+async fn sweep_stale_postgres_databases(admin: &sea_orm::DatabaseConnection) {
+    let query = Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT datname FROM pg_database WHERE datname LIKE 'apiary\\_test\\_%'",
+    );
+    let Ok(rows) = admin.query_all_raw(query).await else {
+        return;
+    };
+    let cutoff = unix_secs(SystemTime::now()).saturating_sub(STALE_AFTER.as_secs());
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let created = name
+            .trim_start_matches("apiary_test_")
+            .split('_')
+            .next()
+            .and_then(|secs| secs.parse::<u64>().ok());
+        if created.is_some_and(|created| created < cutoff) {
+            // WITH (FORCE) ends connections a killed run left behind (PostgreSQL 13+).
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_name_is_replaced() {
+        let name = "apiary_test_1_x";
+        assert_eq!(
+            with_database_name("postgres://postgres@127.0.0.1:5432/test", name).unwrap(),
+            "postgres://postgres@127.0.0.1:5432/apiary_test_1_x"
+        );
+        assert_eq!(
+            with_database_name("postgresql://u:p@h/db?sslmode=disable", name).unwrap(),
+            "postgresql://u:p@h/apiary_test_1_x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database_name("postgres://h:5432", name).unwrap(),
+            "postgres://h:5432/apiary_test_1_x"
+        );
+    }
+
+    #[tokio::test]
+    async fn sqlite_urls_are_unique_files() {
+        let a = fresh_database_url(None).await.unwrap();
+        let b = fresh_database_url(None).await.unwrap();
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with("sqlite://") && a.ends_with(".db?mode=rwc"),
+            "{a}"
+        );
+    }
+}
