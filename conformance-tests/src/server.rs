@@ -1,0 +1,85 @@
+//! The real service on 127.0.0.1 and a random port, with a fresh database of its own.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use apiary::{api::Api, config::Settings};
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpListener},
+};
+use sea_orm::DatabaseConnection;
+
+/// A running service; dropped, it stops.
+pub struct TestServer {
+    pub address: SocketAddr,
+    pub base_url: String,
+    pub http: reqwest::Client,
+    /// The service's own database handle (closing it makes the service unready).
+    pub db: DatabaseConnection,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The secret tests sign with: they may mint tokens of their own.
+pub const TEST_JWT_SECRET: &str = "conformance-tests-secret-at-least-32-bytes";
+
+/// The settings for a test server: fast bcrypt, a known secret, a small body limit.
+pub fn test_settings(database_url: &str) -> Settings {
+    let vars = [
+        ("APP_ENV", "test"),
+        ("BIND_ADDR", "127.0.0.1:0"),
+        ("BCRYPT_COST", "4"),
+        ("JWT_SECRET", TEST_JWT_SECRET),
+        ("MAX_BODY_BYTES", "65536"),
+        ("DATABASE_MAX_CONNECTIONS", "5"),
+        ("DATABASE_URL", database_url),
+    ];
+    Settings::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .expect("test settings are valid")
+}
+
+impl TestServer {
+    /// Starts the service on a fresh database: SQLite, or a new database next to
+    /// `TEST_DATABASE_URL` when `postgres` is given.
+    pub async fn spawn(postgres: Option<&str>) -> Self {
+        let url = apiary::storage::testing::fresh_database_url(postgres)
+            .await
+            .expect("a fresh database");
+        let settings = test_settings(&url);
+        let api = apiary::app::build_api(&settings)
+            .await
+            .expect("the service builds");
+        let db = api.db.clone();
+        let acceptor = TcpListener::bind(settings.bind_addr)
+            .into_acceptor()
+            .await
+            .expect("a free port");
+        let address = *acceptor.local_addr()[0]
+            .as_socket_addr()
+            .expect("a TCP address");
+        let app = apiary::http::app(Arc::new(api) as Arc<Api>, settings.max_body_bytes);
+        let task = tokio::spawn(async move {
+            let _ = Server::new_with_acceptor(acceptor).run(app).await;
+        });
+        Self {
+            address,
+            base_url: format!("http://{address}"),
+            http: reqwest::Client::new(),
+            db,
+            task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,103 @@
+//! `account` tag: bearer-protected reads and the preferences merge.
+
+use apiary_conformance::{Contract, TestServer};
+use serde_json::json;
+
+use super::{
+    auth::token_for,
+    users::{register, unique_email},
+};
+
+pub async fn exercise(server: &TestServer, contract: &Contract) {
+    let email = unique_email("acct");
+    let user = register(server, contract, &email, "correct-horse-7").await;
+    let token = token_for(server, contract, &email, "correct-horse-7").await;
+    let http = &server.http;
+    let account_url = server.url("/v1/account");
+    let prefs_url = server.url("/v1/account/preferences");
+
+    let account = contract
+        .send("getAccount", http.get(&account_url).bearer_auth(&token))
+        .await;
+    assert_eq!(account.status, 200);
+    let body = account.json();
+    assert_eq!(body["user_id"], user["id"]);
+    assert_eq!(body["email"], email.to_lowercase());
+    assert_eq!(
+        body["preferences"],
+        json!({"locale": "en-US", "currency": "EUR", "marketing_emails": false})
+    );
+
+    let missing = contract.send("getAccount", http.get(&account_url)).await;
+    assert_eq!(missing.status, 401);
+    assert!(
+        missing
+            .header("www-authenticate")
+            .is_some_and(|v| v.starts_with("Bearer"))
+    );
+    for bad in ["garbage", "a.b.c", &format!("{token}x")] {
+        let invalid = contract
+            .send("getAccount", http.get(&account_url).bearer_auth(bad))
+            .await;
+        assert_eq!(invalid.status, 401, "{bad}");
+        assert!(
+            invalid
+                .header("www-authenticate")
+                .is_some_and(|v| v.contains("invalid_token"))
+        );
+    }
+
+    let patched = contract
+        .send(
+            "updatePreferences",
+            http.patch(&prefs_url)
+                .bearer_auth(&token)
+                .json(&json!({"currency": "GBP"})),
+        )
+        .await;
+    assert_eq!(patched.status, 200);
+    assert_eq!(
+        patched.json(),
+        json!({"locale": "en-US", "currency": "GBP", "marketing_emails": false})
+    );
+    let patched = contract
+        .send(
+            "updatePreferences",
+            http.patch(&prefs_url)
+                .bearer_auth(&token)
+                .json(&json!({"marketing_emails": true, "locale": "en-GB"})),
+        )
+        .await;
+    assert_eq!(
+        patched.json(),
+        json!({"locale": "en-GB", "currency": "GBP", "marketing_emails": true}),
+        "merged"
+    );
+    let reread = contract
+        .send("getAccount", http.get(&account_url).bearer_auth(&token))
+        .await;
+    assert_eq!(reread.json()["preferences"]["currency"], "GBP", "stored");
+
+    for body in [
+        json!({"currency": "gbp"}),
+        json!({"locale": "not a locale"}),
+        json!({"currency": null}),
+        json!({"theme": "dark"}),
+    ] {
+        let reply = contract
+            .send(
+                "updatePreferences",
+                http.patch(&prefs_url).bearer_auth(&token).json(&body),
+            )
+            .await;
+        assert_eq!(reply.status, 422, "{body}");
+    }
+    let unauthorised = contract
+        .send("updatePreferences", http.patch(&prefs_url).json(&json!({})))
+        .await;
+    assert_eq!(unauthorised.status, 401);
+    super::exercise_bad_json_bodies(contract, "updatePreferences", || {
+        http.patch(&prefs_url).bearer_auth(&token)
+    })
+    .await;
+}

@@ -1,0 +1,148 @@
+//! `users` tag: registration and every way it refuses input.
+
+use apiary_conformance::{Contract, TestServer};
+use serde_json::{Value, json};
+
+pub fn unique_email(prefix: &str) -> String {
+    format!("{prefix}-{}@example.com", uuid_like())
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos();
+    format!("{nanos:x}")
+}
+
+pub async fn register(
+    server: &TestServer,
+    contract: &Contract,
+    email: &str,
+    password: &str,
+) -> Value {
+    let reply = contract
+        .send(
+            "createUser",
+            server
+                .http
+                .post(server.url("/v1/users"))
+                .json(&json!({"email": email, "password": password})),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    reply.json()
+}
+
+fn field_names(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub async fn exercise(server: &TestServer, contract: &Contract) {
+    let http = &server.http;
+    let post = || http.post(server.url("/v1/users"));
+
+    let email = unique_email("Ada");
+    let created = contract
+        .send(
+            "createUser",
+            post().json(
+                &json!({"email": email, "password": "correct-horse-7", "phone": "+442071838750"}),
+            ),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    let user = created.json();
+    assert_eq!(user["email"], email.to_lowercase(), "stored lower-cased");
+    assert_eq!(user["phone"], "+442071838750");
+    assert!(user.get("password").is_none() && user.get("password_hash").is_none());
+    assert_eq!(
+        created.header("location"),
+        Some(format!("/v1/users/{}", user["id"]).as_str())
+    );
+
+    let duplicate = contract
+        .send(
+            "createUser",
+            post().json(&json!({"email": email.to_uppercase(), "password": "another-pass-9"})),
+        )
+        .await;
+    assert_eq!(
+        duplicate.status, 409,
+        "the same email in other case is taken"
+    );
+
+    for (body, field) in [
+        (
+            json!({"email": "x@example.com", "password": "short1"}),
+            "password",
+        ),
+        (
+            json!({"email": "x@example.com", "password": "no-digits-at-all"}),
+            "password",
+        ),
+        (
+            json!({"email": "not-an-email", "password": "correct-horse-7"}),
+            "email",
+        ),
+        (
+            json!({"email": "x@example.com", "password": "correct-horse-7", "phone": "12345"}),
+            "phone",
+        ),
+        (json!({"password": "correct-horse-7"}), ""),
+        (
+            json!({"email": "x@example.com", "password": "correct-horse-7", "is_admin": true}),
+            "",
+        ),
+        (
+            json!({"email": "x@example.com", "password": "ä".repeat(36) + "1"}),
+            "password",
+        ),
+    ] {
+        let reply = contract.send("createUser", post().json(&body)).await;
+        assert_eq!(reply.status, 422, "{body} -> {}", reply.text());
+        let problem = reply.json();
+        assert!(
+            field_names(&problem).contains(&field.to_string()),
+            "{body}: {problem}"
+        );
+        assert!(
+            !reply.text().contains("no-digits-at-all"),
+            "a password is never echoed"
+        );
+    }
+
+    super::exercise_bad_json_bodies(contract, "createUser", post).await;
+
+    // Two registrations of one email racing: exactly one wins.
+    let racing = unique_email("race");
+    let attempts = (0..6).map(|_| {
+        contract.send(
+            "createUser",
+            post().json(&json!({"email": racing, "password": "correct-horse-7"})),
+        )
+    });
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+}
