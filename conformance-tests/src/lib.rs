@@ -124,6 +124,43 @@ impl Contract {
         reply
     }
 
+    /// Checks a body the generated client received and decoded: re-encoded, it must
+    /// still satisfy the schema documented for `status` (a check on the SDK's types as
+    /// much as on the server), and the pair counts as exercised.
+    pub fn check_decoded(&self, operation_id: &str, status: u16, body: &impl serde::Serialize) {
+        let op = self
+            .operations
+            .get(operation_id)
+            .unwrap_or_else(|| panic!("no operation {operation_id} in the spec"));
+        let base = format!(
+            "/paths/{}/{}/responses/{status}",
+            escape_pointer(&op.path),
+            op.method
+        );
+        let response = document()
+            .pointer(&base)
+            .unwrap_or_else(|| panic!("{operation_id}: status {status} is not documented"));
+        let base = match response["$ref"].as_str() {
+            Some(reference) => reference.trim_start_matches('#').to_string(),
+            None => base,
+        };
+        let value = serde_json::to_value(body).expect("SDK types serialise");
+        let content = document()
+            .pointer(&format!("{base}/content"))
+            .and_then(Value::as_object);
+        let media = content
+            .and_then(|c| c.keys().find(|k| k.ends_with("json")))
+            .unwrap_or_else(|| panic!("{operation_id} {status} documents no JSON body"));
+        let pointer = format!("{base}/content/{}/schema", escape_pointer(media));
+        if let Err(reason) = self.validate(&pointer, &value) {
+            panic!("{operation_id} {status} as the SDK decoded it: {reason}");
+        }
+        self.exercised
+            .lock()
+            .expect("not poisoned")
+            .insert((operation_id.to_string(), status));
+    }
+
     /// Sends a request that no operation matches (unknown route, wrong method) and
     /// checks that the reply is a well-formed problem.
     pub async fn send_unrouted(&self, request: reqwest::RequestBuilder) -> Reply {

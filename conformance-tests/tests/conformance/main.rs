@@ -1,11 +1,13 @@
-//! The conformance suite: every operation's documented statuses, driven over HTTP
-//! against the real service, every response checked against the spec. Runs on SQLite,
+//! The conformance suite: every operation's documented statuses, driven over raw HTTP
+//! and through the generated client against the real service, every response checked
+//! against the spec. Runs on SQLite,
 //! and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod account;
 mod auth;
 mod framework;
 mod products;
+mod sdk;
 mod system;
 mod users;
 
@@ -100,6 +102,7 @@ async fn run_suite(postgres: Option<&str>) {
     account::exercise(&server, &contract).await;
     products::exercise(&server, &contract).await;
     framework::exercise(&server, &contract).await;
+    sdk::exercise(&server, &contract).await;
     // Last: it takes the database away from this server.
     system::exercise_unready(&server, &contract).await;
 

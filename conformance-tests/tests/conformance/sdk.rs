@@ -1,0 +1,101 @@
+//! The generated client against the real server: what a user of the SDK sees,
+//! including problem documents decoded by `problem_of`.
+
+use apiary_client::{Client, Error, problem_of, types, with_bearer};
+use apiary_conformance::{Contract, TestServer};
+
+const PASSWORD: &str = "correct-horse-7";
+
+pub async fn exercise(server: &TestServer, contract: &Contract) {
+    let client = Client::new(&server.base_url);
+    let email = format!("sdk-{}@example.com", uuid::Uuid::new_v4().simple());
+
+    let user = client
+        .create_user()
+        .body(
+            types::UserCreate::builder()
+                .email(email.as_str())
+                .password(PASSWORD),
+        )
+        .send()
+        .await
+        .expect("registers");
+    assert_eq!(user.status().as_u16(), 201);
+    contract.check_decoded("createUser", 201, &*user);
+
+    let taken = client
+        .create_user()
+        .body(
+            types::UserCreate::builder()
+                .email(email.to_uppercase().as_str())
+                .password(PASSWORD),
+        )
+        .send()
+        .await
+        .expect_err("the email is taken");
+    let problem = problem_of(taken).await.expect("a problem document");
+    assert_eq!(problem.status, 409);
+    contract.check_decoded("createUser", 409, &problem);
+
+    let refused = client
+        .create_token()
+        .body_map(|form| {
+            form.grant_type("password".to_string())
+                .username(email.clone())
+                .password("wrong-horse-7".to_string())
+        })
+        .send()
+        .await;
+    match refused {
+        Err(Error::ErrorResponse(oauth)) => {
+            assert_eq!(oauth.status().as_u16(), 400);
+            contract.check_decoded("createToken", 400, &*oauth);
+        }
+        other => panic!("a wrong password must be an OAuth error, got {other:?}"),
+    }
+    let token = client
+        .create_token()
+        .body_map(|form| {
+            form.grant_type("password".to_string())
+                .username(email.clone())
+                .password(PASSWORD.to_string())
+        })
+        .send()
+        .await
+        .expect("a token");
+    contract.check_decoded("createToken", 200, &*token);
+
+    let authed = with_bearer(&server.base_url, &token.access_token).expect("a valid header");
+    let account = authed.get_account().send().await.expect("the account");
+    assert_eq!(account.email, email);
+    contract.check_decoded("getAccount", 200, &*account);
+
+    let page = client
+        .list_products()
+        .limit(5)
+        .send()
+        .await
+        .expect("a page");
+    assert_eq!(page.len(), 5);
+    contract.check_decoded("listProducts", 200, &*page);
+
+    let found = client
+        .search_products()
+        .q("lamp")
+        .send()
+        .await
+        .expect("results");
+    assert!(!found.is_empty());
+    contract.check_decoded("searchProducts", 200, &*found);
+
+    let missing = client
+        .get_product()
+        .product_id(99_999_999)
+        .send()
+        .await
+        .expect_err("no such product");
+    let problem = problem_of(missing).await.expect("a problem document");
+    assert_eq!(problem.status, 404);
+    assert!(!problem.request_id.is_empty());
+    contract.check_decoded("getProduct", 404, &problem);
+}
