@@ -2,6 +2,8 @@
 //! migration is written once and never edited: change the schema with a new one.
 //! Column types are chosen to mean the same on SQLite and PostgreSQL.
 
+mod create_profiles_and_orders;
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 /// Every migration, in order. `Migrator::up(&db, None)` applies the pending ones.
@@ -9,7 +11,10 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateUsersAndProducts)]
+        vec![
+            Box::new(CreateUsersAndProducts),
+            Box::new(create_profiles_and_orders::CreateProfilesAndOrders),
+        ]
     }
 }
 

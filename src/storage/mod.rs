@@ -5,6 +5,7 @@
 pub mod entities;
 pub mod migrations;
 mod seed;
+mod seed_orders;
 pub mod testing;
 
 use std::time::Duration;
@@ -45,6 +46,9 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     if seeded > 0 {
         tracing::info!(products = seeded, "seeded the demo catalogue");
     }
+    seed_orders::seed_demo_orders(&db)
+        .await
+        .context("Failed to seed the demo orders")?;
     Ok(db)
 }
 
