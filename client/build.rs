@@ -81,27 +81,48 @@ fn write(path: &std::path::Path, contents: &str) {
     fs::write(path, contents).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
-/// Operations whose error responses mix a typed `application/json` body with
-/// `application/problem+json` ones.
+/// The response extension that marks a standard, non-problem error format on purpose
+/// (`x-error-format: oauth2`: RFC 6749 token errors as `application/json`).
 ///
 /// progenitor gives every operation exactly one error type and `assert!`s on a mix.
-/// `createToken` answers RFC 6749 `OAuthError` JSON on 400 (what OAuth2 clients
-/// expect) and problem+json on its other errors (413, 415, 500). We keep the 400
-/// typed and drop the problem+json error responses from the operation: those
-/// statuses then reach the caller as `Error::UnexpectedResponse`, which `problem_of`
-/// decodes into a `Problem`.
-const MIXED_ERROR_OPERATIONS: &[&str] = &["createToken"];
+/// The token operations answer RFC 6749 `OAuthError` JSON on 400 (what OAuth2 clients
+/// expect) and problem+json on their other errors. For each operation with a response
+/// so marked, we keep the marked error typed and drop the problem+json error responses:
+/// those statuses then reach the caller as `Error::UnexpectedResponse`, which
+/// `problem_of` decodes into a `Problem`.
+const ERROR_FORMAT_MARKER: &str = "x-error-format";
+
+/// The operations carrying the marker, with their spec location.
+fn marked_operations(spec: &OpenAPI) -> Vec<String> {
+    let mut marked = Vec::new();
+    for (_, item) in &spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (_, op) in item.iter() {
+            let has_marker = op.responses.responses.values().any(|r| match r {
+                ReferenceOr::Item(r) => r.extensions.contains_key(ERROR_FORMAT_MARKER),
+                ReferenceOr::Reference { .. } => false,
+            });
+            if has_marker {
+                marked.extend(op.operation_id.clone());
+            }
+        }
+    }
+    marked
+}
 
 /// The one transform applied to the parsed spec before progenitor sees it.
 ///
-/// It touches only the operations in [`MIXED_ERROR_OPERATIONS`], and only their
-/// error responses whose single media type is `application/problem+json`. It fails
-/// the build if a listed operation no longer exists or no longer needs the change,
-/// so the list cannot go stale. Returns one line per operation touched.
+/// It touches only the operations with a response marked [`ERROR_FORMAT_MARKER`], and
+/// only their error responses whose single media type is `application/problem+json`.
+/// It fails the build if a marked operation no longer needs the change. Returns one
+/// line per operation touched.
 fn adapt_for_progenitor(spec: &mut OpenAPI) -> Vec<String> {
     let components = spec.components.clone();
     let mut done = Vec::new();
-    for &op_id in MIXED_ERROR_OPERATIONS {
+    for op_id in marked_operations(spec) {
+        let op_id = op_id.as_str();
         let (path, method, operation) = operations_mut(spec)
             .find(|(_, _, op)| op.operation_id.as_deref() == Some(op_id))
             .unwrap_or_else(|| {
@@ -132,7 +153,7 @@ fn adapt_for_progenitor(spec: &mut OpenAPI) -> Vec<String> {
         if dropped.is_empty() || !typed_json_error {
             panic!(
                 "adapt_for_progenitor: {location} ({op_id}) no longer mixes typed JSON and \
-                 problem+json errors; remove {op_id} from MIXED_ERROR_OPERATIONS"
+                 problem+json errors; remove its {ERROR_FORMAT_MARKER} marker"
             );
         }
         done.push(format!(

@@ -62,6 +62,20 @@ impl Application {
 /// The handlers with their services, on a connected and migrated database.
 pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
     crate::spec::warm_up();
+    let limiter = crate::ratelimit::Limiter::from_config(&settings.rate_limits)?;
+    settings.rate_limits.log_startup();
+    let known: Vec<&str> = crate::generated::OPERATIONS
+        .iter()
+        .filter(|op| op.rate_limit.is_some())
+        .map(|op| op.handler)
+        .collect();
+    let unknown = settings.rate_limits.unknown_overrides(&known);
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "RATE_LIMIT_OVERRIDES names {unknown:?}, which no limited operation is handled by; \
+             limited handlers: {known:?}"
+        );
+    }
     let db = crate::storage::connect(&settings.database)
         .await
         .context("Failed to open the database")?;
@@ -69,8 +83,13 @@ pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
         users: UserService::new(db.clone(), settings.bcrypt_cost),
         tokens: TokenService::new(&settings.jwt),
         products: ProductService::new(db.clone()),
+        summary: crate::upstream::build_summary_service(&settings.upstream, db.clone())?,
         db,
         docs_html: crate::http::docs_html(),
+        rate_limiting: std::sync::Arc::new(crate::http::ratelimit::RateLimiting {
+            limiter,
+            config: settings.rate_limits.clone(),
+        }),
     })
 }
 

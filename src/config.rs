@@ -111,6 +111,10 @@ pub struct Settings {
     pub jwt: JwtSettings,
     /// bcrypt work factor for new password hashes.
     pub bcrypt_cost: u32,
+    /// Where the user summary's profile and orders come from.
+    pub upstream: crate::upstream::UpstreamSettings,
+    /// Rate limits: backend, scale, overrides, trusted proxies.
+    pub rate_limits: crate::ratelimit::RateLimitConfig,
 }
 
 impl Settings {
@@ -146,6 +150,9 @@ impl Settings {
         let database = database::from_lookup(&get)?;
         let jwt = jwt_from_lookup(&get, app_env)?;
         let bcrypt_cost = bcrypt_cost(&get, app_env)?;
+        let upstream = crate::upstream::UpstreamSettings::from_lookup(get)?;
+        let rate_limits =
+            crate::ratelimit::RateLimitConfig::from_lookup(app_env == AppEnv::Production, get)?;
 
         Ok(Self {
             app_env,
@@ -155,6 +162,8 @@ impl Settings {
             database,
             jwt,
             bcrypt_cost,
+            upstream,
+            rate_limits,
         })
     }
 }

@@ -14,6 +14,7 @@ use poem_openapi::error::{
 
 use crate::domain::DomainError;
 use crate::generated::{FieldError, OPERATIONS, Problem};
+use crate::http::routing::template_matches;
 use crate::runtime::context::RequestContext;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
@@ -263,19 +264,6 @@ fn path_param_name(
         .nth(index)
 }
 
-/// Whether a spec path template (`/v1/products/{product_id}`) matches a request path.
-fn template_matches(template: &str, path: &str) -> bool {
-    let mut template = template.split('/');
-    let mut path = path.split('/');
-    loop {
-        match (template.next(), path.next()) {
-            (None, None) => return true,
-            (Some(t), Some(p)) if t.starts_with('{') || t == p => {}
-            _ => return false,
-        }
-    }
-}
-
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         problem_response(&self)
@@ -285,23 +273,6 @@ impl IntoResponse for Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn templates_match_segment_by_segment() {
-        assert!(template_matches(
-            "/v1/products/{product_id}",
-            "/v1/products/7"
-        ));
-        assert!(template_matches("/v1/products", "/v1/products"));
-        assert!(!template_matches(
-            "/v1/products/{product_id}",
-            "/v1/products"
-        ));
-        assert!(!template_matches(
-            "/v1/products/{product_id}",
-            "/v1/products/7/x"
-        ));
-    }
 
     #[test]
     fn internal_errors_keep_their_cause_out_of_the_response() {

@@ -105,15 +105,20 @@ pub fn warm_up() {
 pub fn rewrite_nullable(value: &mut Value) {
     match value {
         Value::Object(map) => {
+            map.values_mut().for_each(rewrite_nullable);
             if map.get("nullable") == Some(&Value::Bool(true)) {
                 if let Some(Value::String(ty)) = map.get("type").cloned() {
                     map.insert("type".into(), serde_json::json!([ty, "null"]));
-                }
-                if let Some(Value::Array(values)) = map.get_mut("enum") {
-                    values.push(Value::Null);
+                    if let Some(Value::Array(values)) = map.get_mut("enum") {
+                        values.push(Value::Null);
+                    }
+                } else if map.contains_key("allOf") || map.contains_key("$ref") {
+                    // `allOf: [$ref]` + nullable: the component, or null.
+                    map.remove("nullable");
+                    let inner = Value::Object(std::mem::take(map));
+                    map.insert("anyOf".into(), serde_json::json!([{"type": "null"}, inner]));
                 }
             }
-            map.values_mut().for_each(rewrite_nullable);
         }
         Value::Array(items) => items.iter_mut().for_each(rewrite_nullable),
         _ => {}

@@ -7,6 +7,7 @@
 //! naming its location in the spec; nothing is dropped silently.
 
 mod error;
+mod extensions;
 mod models;
 mod operations;
 
@@ -31,13 +32,31 @@ pub struct Options {
     pub runtime: String,
     /// The component schema used for problem+json errors.
     pub problem_schema: String,
+    /// Response headers set by middleware on every response that carries them (request
+    /// id, rate limits, versions, deprecation): documented in the spec, but not fields
+    /// a handler fills.
+    pub middleware_headers: Vec<String>,
 }
+
+/// The headers the service's middleware owns.
+pub const MIDDLEWARE_HEADERS: &[&str] = &[
+    "X-Request-Id",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "X-API-Version",
+    "Deprecation",
+    "Sunset",
+    "Link",
+];
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             runtime: "crate::runtime".to_string(),
             problem_schema: "Problem".to_string(),
+            middleware_headers: MIDDLEWARE_HEADERS.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -47,6 +66,7 @@ pub struct Spec {
     pub doc: OpenAPI,
     pub runtime: syn::Path,
     pub problem_schema: String,
+    pub middleware_headers: Vec<String>,
 }
 
 /// Parses a spec written in YAML (or JSON, which is YAML).
@@ -99,13 +119,14 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
         doc,
         runtime,
         problem_schema: options.problem_schema.clone(),
+        middleware_headers: options.middleware_headers.clone(),
     };
     let ops = operations::read_operations(&spec)?;
     let models = models::generate_models(&spec)?;
     let security = security_schemes(&spec)?;
     let tags = tags_enum(&spec);
     let operations = operations::generate_operations(&spec, &ops)?;
-    let table = operation_table(&ops);
+    let table = operation_table(&ops, &spec.middleware_headers);
     let runtime = &spec.runtime;
     Ok(quote! {
         use #runtime::SpecJson;
@@ -278,7 +299,10 @@ fn tags_enum(spec: &Spec) -> TokenStream {
     }
 }
 
-fn operation_table(ops: &[operations::Op]) -> TokenStream {
+fn operation_table(ops: &[operations::Op], middleware_headers: &[String]) -> TokenStream {
+    let mut versions: Vec<&str> = ops.iter().filter_map(|op| op.version.as_deref()).collect();
+    versions.sort_by_key(|v| v[1..].parse::<u32>().unwrap_or(u32::MAX));
+    versions.dedup();
     let rows = ops.iter().map(|op| {
         let id = &op.id;
         let method = op.method.to_uppercase();
@@ -287,6 +311,30 @@ fn operation_table(ops: &[operations::Op]) -> TokenStream {
         let secured = op.security.is_some();
         let deprecated = op.deprecated;
         let statuses = op.responses.iter().map(|r| r.status);
+        let rate_limit = op
+            .rate_limit
+            .as_ref()
+            .map_or_else(|| quote! { None }, extensions::RateLimit::tokens);
+        let handler = &op.handler;
+        let version = match &op.version {
+            Some(v) => quote! { Some(#v) },
+            None => quote! { None },
+        };
+        let deprecation = match &op.deprecation {
+            None => quote! { None },
+            Some(d) => {
+                let deprecation = &d.deprecation;
+                let sunset = &d.sunset;
+                let link = match d.successor.as_ref().and_then(|id| ops.iter().find(|o| &o.id == id)) {
+                    Some(successor) => {
+                        let link = format!("<{}>; rel=\"successor-version\"", successor.path);
+                        quote! { Some(#link) }
+                    }
+                    None => quote! { None },
+                };
+                quote! { Some(DeprecationMeta { deprecation: #deprecation, sunset: #sunset, link: #link }) }
+            }
+        };
         quote! {
             OperationMeta {
                 operation_id: #id,
@@ -296,6 +344,10 @@ fn operation_table(ops: &[operations::Op]) -> TokenStream {
                 secured: #secured,
                 deprecated: #deprecated,
                 statuses: &[#(#statuses),*],
+                rate_limit: #rate_limit,
+                handler: #handler,
+                version: #version,
+                deprecation: #deprecation,
             },
         }
     });
@@ -312,7 +364,49 @@ fn operation_table(ops: &[operations::Op]) -> TokenStream {
             pub deprecated: bool,
             /// Every documented status, in spec order.
             pub statuses: &'static [u16],
+            /// The operation's `x-rate-limit`, if it has one.
+            pub rate_limit: Option<RateLimitMeta>,
+            /// The trait method serving it (shared by identical v1 and v2 operations).
+            pub handler: &'static str,
+            /// `v1` for a path under `/v1/`.
+            pub version: Option<&'static str>,
+            /// Headers a deprecated operation answers with.
+            pub deprecation: Option<DeprecationMeta>,
         }
+
+        /// RFC 9745 / RFC 8594 headers of a deprecated operation, ready to send.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct DeprecationMeta {
+            /// `Deprecation` value, e.g. `@1688169599`.
+            pub deprecation: &'static str,
+            /// `Sunset` value, an HTTP-date.
+            pub sunset: &'static str,
+            /// `Link` to the successor, e.g. `</v2/products>; rel="successor-version"`.
+            pub link: Option<&'static str>,
+        }
+
+        /// What an operation's budget is counted by.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum RateLimitKey {
+            /// The client's IP address.
+            Ip,
+            /// The bearer token's subject, or the IP address without a valid token.
+            User,
+        }
+
+        /// An `x-rate-limit` from the spec: `requests` per `per_secs` seconds.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct RateLimitMeta {
+            pub requests: u32,
+            pub per_secs: u64,
+            pub key: RateLimitKey,
+        }
+
+        /// Response headers the middleware owns (see the codegen's `MIDDLEWARE_HEADERS`).
+        pub const MIDDLEWARE_HEADERS: &[&str] = &[#(#middleware_headers),*];
+
+        /// The API versions the spec's paths use (`/v1/...`), oldest first.
+        pub const API_VERSIONS: &[&str] = &[#(#versions),*];
 
         /// Every operation of the spec, in spec order.
         pub const OPERATIONS: &[OperationMeta] = &[#(#rows)*];

@@ -81,6 +81,19 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
                         let target_ident = format_ident!("{}", target.to_upper_camel_case());
                         (quote! { #target_ident }, false, None)
                     }
+                    // `allOf: [$ref]` with `nullable: true`: OpenAPI 3.0's way to say
+                    // "this component, or null" (a `$ref` cannot carry `nullable`).
+                    ReferenceOr::Item(inner) if single_ref(inner).is_some() => {
+                        let reference = single_ref(inner).unwrap_or_default();
+                        let target =
+                            schema_ref_name(reference, &format!("{prop_location}.allOf[0]"))?;
+                        let target_ident = format_ident!("{}", target.to_upper_camel_case());
+                        (
+                            quote! { #target_ident },
+                            inner.schema_data.nullable,
+                            inner.schema_data.description.clone(),
+                        )
+                    }
                     ReferenceOr::Item(inner) => {
                         if inner.schema_data.default.is_some() {
                             return Err(SpecError::new(
@@ -130,6 +143,17 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
             location,
             "a component schema must be an object (`type: object`) or a string enum",
         )),
+    }
+}
+
+/// The target of `allOf: [{$ref}]`, the only `allOf` the generator accepts.
+fn single_ref(schema: &Schema) -> Option<&str> {
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } => match all_of.as_slice() {
+            [ReferenceOr::Reference { reference }] => Some(reference),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -17,6 +17,9 @@ use crate::{Spec, doc_attr};
 /// One operation, read from the spec and checked.
 pub struct Op {
     pub id: String,
+    /// The trait method serving it: `x-handler`, or the operationId. Operations that
+    /// name the same handler (v1 and v2 of an unchanged operation) share one method.
+    pub handler: String,
     pub method: String,
     pub path: String,
     pub tag: String,
@@ -27,6 +30,10 @@ pub struct Op {
     pub params: Vec<Param>,
     pub body: Option<Body>,
     pub responses: Vec<Variant>,
+    pub rate_limit: Option<crate::extensions::RateLimit>,
+    pub deprecation: Option<crate::extensions::Deprecation>,
+    /// `v1` for `/v1/...`: the API version of a versioned path.
+    pub version: Option<String>,
     /// Inline enums the operation's parameters need.
     pub extra: Vec<TokenStream>,
 }
@@ -101,6 +108,17 @@ pub fn read_operations(spec: &Spec) -> Result<Vec<Op>> {
             )?);
         }
     }
+    check_shared_handlers(&ops)?;
+    for op in &ops {
+        if let Some(successor) = op.deprecation.as_ref().and_then(|d| d.successor.as_ref())
+            && !ops.iter().any(|o| &o.id == successor)
+        {
+            return Err(SpecError::new(
+                format!("paths.{}.{}.x-successor", op.path, op.method),
+                format!("no operation has the operationId `{successor}`"),
+            ));
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     for op in &ops {
         if !seen.insert(op.id.as_str()) {
@@ -111,6 +129,74 @@ pub fn read_operations(spec: &Spec) -> Result<Vec<Op>> {
         }
     }
     Ok(ops)
+}
+
+/// What must be identical for two operations to share one handler.
+fn signature(op: &Op) -> Vec<(&'static str, String)> {
+    let params = op
+        .params
+        .iter()
+        .map(|p| {
+            let default = p.default.as_ref().map(ToString::to_string);
+            let validators: Vec<String> = p.validators.iter().map(ToString::to_string).collect();
+            format!(
+                "{}:{:?}:{}:{}:{default:?}:{validators:?}",
+                p.name, p.location as u8, p.ty, p.required
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let body = match &op.body {
+        None => "none".to_string(),
+        Some(Body::Json(ty)) => format!("json {ty}"),
+        Some(Body::Form(ty)) => format!("form {ty}"),
+    };
+    let responses = op
+        .responses
+        .iter()
+        .map(|r| {
+            let payload = r
+                .payload
+                .as_ref()
+                .map(|p| format!("{} {}", p.content_type, p.ty));
+            let headers: Vec<String> = r
+                .headers
+                .iter()
+                .map(|h| format!("{}:{}:{}", h.name, h.ty, h.required))
+                .collect();
+            format!("{} {payload:?} {headers:?}", r.status)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        ("tag", op.tag.clone()),
+        ("security", format!("{:?}", op.security)),
+        ("parameters", params),
+        ("request body", body),
+        ("responses", responses),
+    ]
+}
+
+/// Operations sharing a handler must take and answer exactly the same things.
+fn check_shared_handlers(ops: &[Op]) -> Result<()> {
+    for (index, op) in ops.iter().enumerate() {
+        let Some(first) = ops[..index].iter().find(|o| o.handler == op.handler) else {
+            continue;
+        };
+        for ((part, theirs), (_, ours)) in signature(first).into_iter().zip(signature(op)) {
+            if theirs != ours {
+                return Err(SpecError::new(
+                    format!("paths.{}.{}.x-handler", op.path, op.method),
+                    format!(
+                        "shares handler `{}` with paths.{}.{} but its {part} differ; \
+                         give it a handler of its own",
+                        op.handler, first.path, first.method
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn read_operation(
@@ -125,6 +211,7 @@ fn read_operation(
         .operation_id
         .clone()
         .ok_or_else(|| SpecError::new(location, "every operation needs an operationId"))?;
+    let handler = crate::extensions::handler(op, location)?.unwrap_or_else(|| id.clone());
     let tag = match op.tags.as_slice() {
         [tag] => tag.clone(),
         _ => {
@@ -156,7 +243,7 @@ fn read_operation(
     for (index, param) in params.iter().enumerate() {
         let param_location = format!("{location}.parameters[{index}]");
         let param = spec.resolve_parameter(param, &param_location)?;
-        read_params.push(read_param(&id, param, &param_location, &mut extra)?);
+        read_params.push(read_param(&handler, param, &param_location, &mut extra)?);
     }
     read_params.sort_by_key(|p| p.location);
     for segment in path.split('/') {
@@ -180,8 +267,21 @@ fn read_operation(
         }
     };
     let responses = read_responses(spec, op, location)?;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    let rate_limit = crate::extensions::rate_limit(op, &statuses, location)?;
+    let deprecation = crate::extensions::deprecation(op, location)?;
+    let version = path
+        .split('/')
+        .nth(1)
+        .filter(|segment| {
+            segment.len() > 1
+                && segment.starts_with('v')
+                && segment[1..].chars().all(|c| c.is_ascii_digit())
+        })
+        .map(str::to_string);
     Ok(Op {
         id,
+        handler,
         method: method.to_string(),
         path: path.to_string(),
         tag,
@@ -192,6 +292,9 @@ fn read_operation(
         params: read_params,
         body,
         responses,
+        rate_limit,
+        deprecation,
+        version,
         extra,
     })
 }
@@ -486,6 +589,14 @@ fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) 
     };
     let mut headers = Vec::new();
     for (name, header) in &response.headers {
+        // Headers the middleware sets on every response are not the handler's business.
+        if spec
+            .middleware_headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
         let header_location = format!("{location}.headers.{name}");
         let header = spec.resolve_header(header, &header_location)?;
         headers.push(read_header(name, header, &header_location)?);
@@ -635,7 +746,13 @@ pub fn status_variant(status: u16) -> String {
 pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
     let runtime = &spec.runtime;
     let mut items = Vec::new();
-    for op in ops {
+    let firsts: Vec<&Op> = ops
+        .iter()
+        .enumerate()
+        .filter(|(i, op)| !ops[..*i].iter().any(|o| o.handler == op.handler))
+        .map(|(_, op)| op)
+        .collect();
+    for op in &firsts {
         items.extend(op.extra.iter().cloned());
         items.push(response_enum(spec, op));
     }
@@ -647,7 +764,10 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         }
         let trait_ident = format_ident!("{}Api", tag.name.to_upper_camel_case());
         let adapter_ident = format_ident!("{}ApiAdapter", tag.name.to_upper_camel_case());
-        let methods = tag_ops.iter().map(|op| trait_method(op, runtime));
+        let methods = tag_ops
+            .iter()
+            .filter(|op| firsts.iter().any(|f| std::ptr::eq(*f, **op)))
+            .map(|op| trait_method(op, ops, runtime));
         let adapters = tag_ops.iter().map(|op| adapter_method(op));
         let trait_doc = doc_attr(Some(&format!(
             "The operations tagged `{}`{}",
@@ -695,11 +815,11 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
 }
 
 fn method_ident(op: &Op) -> proc_macro2::Ident {
-    format_ident!("{}", op.id.to_snake_case())
+    format_ident!("{}", op.handler.to_snake_case())
 }
 
 fn response_ident(op: &Op) -> proc_macro2::Ident {
-    format_ident!("{}Response", op.id.to_upper_camel_case())
+    format_ident!("{}Response", op.handler.to_upper_camel_case())
 }
 
 fn op_doc(op: &Op) -> TokenStream {
@@ -711,10 +831,17 @@ fn op_doc(op: &Op) -> TokenStream {
     doc_attr(Some(&text))
 }
 
-fn trait_method(op: &Op, runtime: &syn::Path) -> TokenStream {
+fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
     let ident = method_ident(op);
     let response = response_ident(op);
-    let doc = op_doc(op);
+    let mut doc = op_doc(op);
+    let routes: Vec<String> = ops
+        .iter()
+        .filter(|o| o.handler == op.handler)
+        .map(|o| format!("`{} {}` ({})", o.method.to_uppercase(), o.path, o.id))
+        .collect();
+    let serves = format!("Serves {}.", routes.join(", "));
+    doc.extend(doc_attr(Some(&format!("\n{serves}"))));
     let mut args = Vec::new();
     if op.security.is_some() {
         args.push(quote! { auth: #runtime::Principal });
@@ -739,7 +866,8 @@ fn trait_method(op: &Op, runtime: &syn::Path) -> TokenStream {
 }
 
 fn adapter_method(op: &Op) -> TokenStream {
-    let ident = method_ident(op);
+    let ident = format_ident!("{}", op.id.to_snake_case());
+    let handler = method_ident(op);
     let response = response_ident(op);
     let doc = op_doc(op);
     let poem_path = op
@@ -809,7 +937,7 @@ fn adapter_method(op: &Op) -> TokenStream {
         #doc
         #[oai(path = #poem_path, method = #method, operation_id = #op_id, tag = #tag #deprecated)]
         async fn #ident(&self, #(#params),*) -> #response {
-            self.0.#ident(#(#call),*).await
+            self.0.#handler(#(#call),*).await
         }
     }
 }
@@ -875,7 +1003,7 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
         }
     }
     let from_problem = internal_error.map(|internal| {
-        let op_id = &op.id;
+        let handler_name = &op.handler;
         quote! {
             impl #ident {
                 /// Answers with the problem's status when this operation documents it;
@@ -884,7 +1012,7 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
                     match problem.status as u16 {
                         #(#problem_arms)*
                         _ => {
-                            let problem = #runtime::undocumented_problem(#op_id, problem);
+                            let problem = #runtime::undocumented_problem(#handler_name, problem);
                             #internal
                         }
                     }

@@ -10,7 +10,9 @@ mod users;
 
 use sea_orm::DatabaseConnection;
 
-use crate::domain::{products::ProductService, tokens::TokenService, users::UserService};
+use crate::domain::{
+    products::ProductService, summary::SummaryService, tokens::TokenService, users::UserService,
+};
 
 /// Everything the handlers need; one value implements every tag's trait.
 pub struct Api {
@@ -18,6 +20,19 @@ pub struct Api {
     pub users: UserService,
     pub tokens: TokenService,
     pub products: ProductService,
+    pub summary: SummaryService,
+    /// The rate limiter and its configuration, for the middleware.
+    pub rate_limiting: std::sync::Arc<crate::http::ratelimit::RateLimiting>,
     /// The `/docs` page, rendered once.
     pub docs_html: String,
+}
+
+/// `Location` of a resource created by a POST: the request's own path (as the client
+/// wrote it, so `/v2/...` and unprefixed requests get answers in their own terms) plus
+/// the new id.
+fn location_of(id: i64) -> String {
+    let base = crate::runtime::context::RequestContext::current()
+        .map(|context| context.path.trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    format!("{base}/{id}")
 }

@@ -5,8 +5,8 @@ use poem_openapi::payload::Json;
 use super::Api;
 use crate::domain::products::NewProduct;
 use crate::generated::{
-    CreateProductResponse, GetProductResponse, ListProductsResponse, Product, ProductCreate,
-    ProductsApi, SearchProductsResponse,
+    CreateProductResponse, GetProductResponse, ListProductsResponse, ListProductsV2Response,
+    Problem, Product, ProductCreate, ProductPage, ProductsApi, SearchProductsResponse,
 };
 use crate::runtime::Principal;
 
@@ -23,6 +23,32 @@ impl ProductsApi for Api {
         }
     }
 
+    async fn list_products_v2(&self, limit: i32, cursor: Option<String>) -> ListProductsV2Response {
+        let after = match cursor.as_deref().map(cursor::decode) {
+            None => None,
+            Some(Some(id)) => Some(id),
+            Some(None) => {
+                return ListProductsV2Response::from_problem(Problem::validation(vec![
+                    crate::generated::FieldError {
+                        field: "cursor".into(),
+                        message: "is not a cursor this service issued".into(),
+                    },
+                ]));
+            }
+        };
+        match self
+            .products
+            .page_after(after, limit.unsigned_abs().into())
+            .await
+        {
+            Ok((products, next)) => ListProductsV2Response::Ok(Json(ProductPage {
+                items: products.into_iter().map(Product::from).collect(),
+                next_cursor: next.map(cursor::encode),
+            })),
+            Err(error) => ListProductsV2Response::from_problem(error.into()),
+        }
+    }
+
     async fn create_product(&self, _auth: Principal, body: ProductCreate) -> CreateProductResponse {
         let new_product = NewProduct {
             name: body.name,
@@ -32,7 +58,7 @@ impl ProductsApi for Api {
         };
         match self.products.create(new_product).await {
             Ok(product) => {
-                let location = format!("/v1/products/{}", product.id);
+                let location = super::location_of(product.id);
                 CreateProductResponse::Created(Json(product.into()), location)
             }
             Err(error) => CreateProductResponse::from_problem(error.into()),
@@ -65,6 +91,38 @@ impl From<crate::domain::products::Product> for Product {
             price_cents: product.price_cents,
             currency: product.currency,
             created_at: product.created_at,
+        }
+    }
+}
+
+/// Opaque page cursors: the last id of a page, so clients cannot come to depend on
+/// their shape.
+mod cursor {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+    const PREFIX: &str = "after:";
+
+    pub fn encode(last_id: i64) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{PREFIX}{last_id}"))
+    }
+
+    pub fn decode(cursor: &str) -> Option<i64> {
+        let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+        std::str::from_utf8(&bytes)
+            .ok()?
+            .strip_prefix(PREFIX)?
+            .parse()
+            .ok()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn cursors_round_trip_and_refuse_forgeries() {
+            assert_eq!(super::decode(&super::encode(1234)), Some(1234));
+            for bad in ["", "!!", "MTIz", "YWZ0ZXI6eA"] {
+                assert_eq!(super::decode(bad), None, "{bad}");
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! clone (they hold a pooled connection or shared keys) and report [`DomainError`].
 
 pub mod products;
+pub mod summary;
 pub mod tokens;
 pub mod users;
 

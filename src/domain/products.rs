@@ -7,8 +7,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
@@ -88,6 +88,31 @@ impl ProductService {
     }
 
     /// The product with this id.
+    /// Up to `limit` products with ids above `after` (keyset pagination: a page never
+    /// skips or repeats a product while others are added), and the id to continue
+    /// after when there may be more.
+    pub async fn page_after(
+        &self,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<(Vec<Product>, Option<i64>), DomainError> {
+        check_limit(limit)?;
+        let mut query = Entity::find().order_by_asc(Column::Id);
+        if let Some(after) = after {
+            query = query.filter(Column::Id.gt(after));
+        }
+        // One extra row says whether another page exists without a COUNT.
+        let mut rows = query.limit(limit + 1).all(&self.db).await?;
+        let more = rows.len() as u64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = if more {
+            rows.last().map(|p| p.id)
+        } else {
+            None
+        };
+        Ok((rows.into_iter().map(Product::from).collect(), next))
+    }
+
     pub async fn get(&self, id: i64) -> Result<Product, DomainError> {
         Entity::find_by_id(id)
             .one(&self.db)

@@ -3,6 +3,8 @@
 
 mod docs;
 mod middleware;
+pub mod ratelimit;
+pub mod routing;
 
 use std::sync::Arc;
 
@@ -27,10 +29,13 @@ pub fn openapi_service(api: Arc<Api>) -> OpenApiService<ApiAdapters<Api>, ()> {
 /// The whole app as one endpoint, testable without a socket.
 pub fn app(api: Arc<Api>, max_body_bytes: usize) -> impl Endpoint + 'static {
     let tokens = api.tokens.clone();
+    let limits = Arc::clone(&api.rate_limiting);
     Route::new()
         .nest("/", openapi_service(api))
-        .data(tokens)
         .data(BodyLimit(max_body_bytes))
         .around(move |ep, req| middleware::body_limit(ep, req, max_body_bytes))
+        .around(move |ep, req| ratelimit::rate_limit(ep, req, Arc::clone(&limits)))
+        .data(tokens)
+        .around(routing::versioning)
         .around(middleware::request_context)
 }

@@ -1,6 +1,8 @@
 //! `account` tag: bearer-protected reads and the preferences merge.
 
 use apiary_conformance::{Contract, TestServer};
+
+use super::V;
 use serde_json::json;
 
 use super::{
@@ -8,16 +10,19 @@ use super::{
     users::{register, unique_email},
 };
 
-pub async fn exercise(server: &TestServer, contract: &Contract) {
+pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
     let email = unique_email("acct");
     let user = register(server, contract, &email, "correct-horse-7").await;
     let token = token_for(server, contract, &email, "correct-horse-7").await;
     let http = &server.http;
-    let account_url = server.url("/v1/account");
-    let prefs_url = server.url("/v1/account/preferences");
+    let account_url = v.url(server, "/account");
+    let prefs_url = v.url(server, "/account/preferences");
 
     let account = contract
-        .send("getAccount", http.get(&account_url).bearer_auth(&token))
+        .send(
+            &v.op("getAccount"),
+            http.get(&account_url).bearer_auth(&token),
+        )
         .await;
     assert_eq!(account.status, 200);
     let body = account.json();
@@ -28,7 +33,9 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         json!({"locale": "en-US", "currency": "EUR", "marketing_emails": false})
     );
 
-    let missing = contract.send("getAccount", http.get(&account_url)).await;
+    let missing = contract
+        .send(&v.op("getAccount"), http.get(&account_url))
+        .await;
     assert_eq!(missing.status, 401);
     assert!(
         missing
@@ -37,7 +44,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     );
     for bad in ["garbage", "a.b.c", &format!("{token}x")] {
         let invalid = contract
-            .send("getAccount", http.get(&account_url).bearer_auth(bad))
+            .send(&v.op("getAccount"), http.get(&account_url).bearer_auth(bad))
             .await;
         assert_eq!(invalid.status, 401, "{bad}");
         assert!(
@@ -49,7 +56,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
 
     let patched = contract
         .send(
-            "updatePreferences",
+            &v.op("updatePreferences"),
             http.patch(&prefs_url)
                 .bearer_auth(&token)
                 .json(&json!({"currency": "GBP"})),
@@ -62,7 +69,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     );
     let patched = contract
         .send(
-            "updatePreferences",
+            &v.op("updatePreferences"),
             http.patch(&prefs_url)
                 .bearer_auth(&token)
                 .json(&json!({"marketing_emails": true, "locale": "en-GB"})),
@@ -74,7 +81,10 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         "merged"
     );
     let reread = contract
-        .send("getAccount", http.get(&account_url).bearer_auth(&token))
+        .send(
+            &v.op("getAccount"),
+            http.get(&account_url).bearer_auth(&token),
+        )
         .await;
     assert_eq!(reread.json()["preferences"]["currency"], "GBP", "stored");
 
@@ -86,17 +96,20 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     ] {
         let reply = contract
             .send(
-                "updatePreferences",
+                &v.op("updatePreferences"),
                 http.patch(&prefs_url).bearer_auth(&token).json(&body),
             )
             .await;
         assert_eq!(reply.status, 422, "{body}");
     }
     let unauthorised = contract
-        .send("updatePreferences", http.patch(&prefs_url).json(&json!({})))
+        .send(
+            &v.op("updatePreferences"),
+            http.patch(&prefs_url).json(&json!({})),
+        )
         .await;
     assert_eq!(unauthorised.status, 401);
-    super::exercise_bad_json_bodies(contract, "updatePreferences", || {
+    super::exercise_bad_json_bodies(contract, &v.op("updatePreferences"), || {
         http.patch(&prefs_url).bearer_auth(&token)
     })
     .await;

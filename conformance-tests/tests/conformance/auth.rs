@@ -2,6 +2,8 @@
 
 use apiary_conformance::{Contract, TestServer};
 
+use super::V;
+
 use super::users::{register, unique_email};
 
 /// Registers a user and returns a bearer token for it.
@@ -28,15 +30,15 @@ pub async fn token_for(
         .to_string()
 }
 
-pub async fn exercise(server: &TestServer, contract: &Contract) {
+pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
     let email = unique_email("grant");
     register(server, contract, &email, "correct-horse-7").await;
-    let token_url = server.url("/v1/auth/token");
+    let token_url = v.url(server, "/auth/token");
     let post = || server.http.post(&token_url);
 
     let granted = contract
         .send(
-            "createToken",
+            &v.op("createToken"),
             post().form(&[
                 ("grant_type", "password"),
                 ("username", &email.to_uppercase()),
@@ -87,14 +89,16 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         ),
         (vec![], "invalid_request"),
     ] {
-        let reply = contract.send("createToken", post().form(&form)).await;
+        let reply = contract
+            .send(&v.op("createToken"), post().form(&form))
+            .await;
         assert_eq!(reply.status, 400, "{form:?}");
         assert_eq!(reply.json()["error"], error, "{form:?}");
         assert_eq!(reply.header("cache-control"), Some("no-store"));
     }
     let wrong_password = contract
         .send(
-            "createToken",
+            &v.op("createToken"),
             post().form(&[
                 ("grant_type", "password"),
                 ("username", &email),
@@ -104,7 +108,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         .await;
     let no_such_user = contract
         .send(
-            "createToken",
+            &v.op("createToken"),
             post().form(&[
                 ("grant_type", "password"),
                 ("username", &unknown),
@@ -120,7 +124,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
 
     let json_body = contract
         .send(
-            "createToken",
+            &v.op("createToken"),
             post().json(&serde_json::json!({"grant_type": "password"})),
         )
         .await;
@@ -129,7 +133,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     let huge = format!("grant_type=password&username={}", "a".repeat(70_000));
     let too_large = contract
         .send(
-            "createToken",
+            &v.op("createToken"),
             post()
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(huge),

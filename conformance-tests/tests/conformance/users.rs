@@ -1,6 +1,8 @@
 //! `users` tag: registration and every way it refuses input.
 
 use apiary_conformance::{Contract, TestServer};
+
+use super::V;
 use serde_json::{Value, json};
 
 pub fn unique_email(prefix: &str) -> String {
@@ -47,14 +49,14 @@ fn field_names(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub async fn exercise(server: &TestServer, contract: &Contract) {
+pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
     let http = &server.http;
-    let post = || http.post(server.url("/v1/users"));
+    let post = || http.post(v.url(server, "/users"));
 
     let email = unique_email("Ada");
     let created = contract
         .send(
-            "createUser",
+            &v.op("createUser"),
             post().json(
                 &json!({"email": email, "password": "correct-horse-7", "phone": "+442071838750"}),
             ),
@@ -67,12 +69,12 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     assert!(user.get("password").is_none() && user.get("password_hash").is_none());
     assert_eq!(
         created.header("location"),
-        Some(format!("/v1/users/{}", user["id"]).as_str())
+        Some(format!("/{}/users/{}", v.0, user["id"]).as_str())
     );
 
     let duplicate = contract
         .send(
-            "createUser",
+            &v.op("createUser"),
             post().json(&json!({"email": email.to_uppercase(), "password": "another-pass-9"})),
         )
         .await;
@@ -108,7 +110,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
             "password",
         ),
     ] {
-        let reply = contract.send("createUser", post().json(&body)).await;
+        let reply = contract.send(&v.op("createUser"), post().json(&body)).await;
         assert_eq!(reply.status, 422, "{body} -> {}", reply.text());
         let problem = reply.json();
         assert!(
@@ -121,13 +123,14 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         );
     }
 
-    super::exercise_bad_json_bodies(contract, "createUser", post).await;
+    super::exercise_bad_json_bodies(contract, &v.op("createUser"), post).await;
 
     // Two registrations of one email racing: exactly one wins.
     let racing = unique_email("race");
+    let create_user = v.op("createUser");
     let attempts = (0..6).map(|_| {
         contract.send(
-            "createUser",
+            &create_user,
             post().json(&json!({"email": racing, "password": "correct-horse-7"})),
         )
     });

@@ -1,0 +1,130 @@
+//! Rate limits declared in the spec (`x-rate-limit`), enforced before the handler:
+//! every answer of a limited operation carries `RateLimit-Limit`, `RateLimit-Remaining`
+//! and `RateLimit-Reset`; over the budget it is a 429 with `Retry-After`, and with a
+//! failed shared limiter configured to fail closed, a 503 with `Retry-After`.
+//!
+//! Budgets are per handler: `/v1/users` and `/v2/users` share one, so alternating
+//! versions buys nothing.
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use poem::{
+    Endpoint, IntoResponse, Request, Response, Result,
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+};
+
+use crate::domain::tokens::TokenService;
+use poem::error::ResponseError;
+
+use crate::error::{ApiError, error_response};
+use crate::generated::{RateLimitKey, RateLimitMeta};
+use crate::http::routing::Routed;
+use crate::ratelimit::{Decision, Limiter, Quota, RateLimitConfig, client_ip, ip_key};
+
+static LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+static REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+static RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
+/// The limiter and its configuration, shared by every request.
+pub struct RateLimiting {
+    pub limiter: Limiter,
+    pub config: RateLimitConfig,
+}
+
+impl RateLimiting {
+    /// The quota to enforce on an operation, after `RATE_LIMITS`, the scale and any
+    /// override (overrides name the handler, e.g. `createUser`, for both versions).
+    fn quota(&self, handler: &str, meta: RateLimitMeta) -> Option<Quota> {
+        let spec = Quota::new(meta.requests, Duration::from_secs(meta.per_secs));
+        self.config.effective_quota(handler, spec)
+    }
+}
+
+fn peer_ip(req: &Request) -> IpAddr {
+    match req.remote_addr().as_socket_addr() {
+        Some(addr) => addr.ip(),
+        None => IpAddr::from([0, 0, 0, 0]),
+    }
+}
+
+/// Who the budget belongs to: the client IP, or the token's subject for `key: user`.
+fn client_key(req: &Request, key: RateLimitKey, config: &RateLimitConfig) -> String {
+    if key == RateLimitKey::User {
+        let subject = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|token| req.data::<TokenService>()?.verify(token).ok());
+        if let Some(principal) = subject {
+            return format!("user:{}", principal.user_id);
+        }
+    }
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    ip_key(client_ip(peer_ip(req), forwarded, &config.trusted_proxies))
+}
+
+fn number(value: u64) -> HeaderValue {
+    HeaderValue::from(value)
+}
+
+fn set_budget_headers(headers: &mut HeaderMap, decision: &Decision) {
+    headers.insert(LIMIT.clone(), number(decision.limit.into()));
+    headers.insert(REMAINING.clone(), number(decision.remaining.into()));
+    headers.insert(RESET.clone(), number(decision.reset_secs()));
+}
+
+pub async fn rate_limit<E: Endpoint>(
+    ep: Arc<E>,
+    req: Request,
+    limits: Arc<RateLimiting>,
+) -> Result<Response> {
+    let routed = req.extensions().get::<Routed>().copied();
+    let Some((op, meta)) = routed.and_then(|Routed(op)| Some((op, op.rate_limit?))) else {
+        return ep.call(req).await.map(IntoResponse::into_response);
+    };
+    let Some(quota) = limits.quota(op.handler, meta) else {
+        return ep.call(req).await.map(IntoResponse::into_response);
+    };
+    let key = client_key(&req, meta.key, &limits.config);
+    let decision = limits.limiter.check(op.handler, &key, quota).await;
+    let retry_after = decision.retry_after_secs().map(number);
+    let mut response = if decision.unavailable {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The rate limiter is unavailable; retry shortly.",
+        )
+        .as_response()
+    } else if !decision.allowed {
+        let per = quota.per.as_secs();
+        let wait = decision.retry_after_secs().unwrap_or(1);
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Rate limit of {} requests per {per} s exceeded; retry in {wait} s.",
+                quota.requests
+            ),
+        )
+        .as_response();
+        set_budget_headers(response.headers_mut(), &decision);
+        response
+    } else {
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+        let mut response = match ep.call(req).await {
+            Ok(response) => response.into_response(),
+            Err(error) => error_response(error, &method, &path),
+        };
+        set_budget_headers(response.headers_mut(), &decision);
+        response
+    };
+    if let Some(retry_after) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after);
+    }
+    Ok(response)
+}
