@@ -255,9 +255,18 @@ fn path_param_name(
     poem_name: &str,
 ) -> Option<&'static str> {
     let index: usize = poem_name.strip_prefix("param")?.parse().ok()?;
+    // Unlike routing, an empty segment counts here: `/v1/users//summary` failed on
+    // its empty `{user_id}`, and that is the name to report.
+    let same_shape = |template: &str| {
+        template.split('/').count() == path.split('/').count()
+            && template
+                .split('/')
+                .zip(path.split('/'))
+                .all(|(t, p)| t == p || t.starts_with('{'))
+    };
     let op = OPERATIONS
         .iter()
-        .find(|op| op.method == method.as_str() && template_matches(op.path, path))?;
+        .find(|op| op.method == method.as_str() && same_shape(op.path))?;
     op.path
         .split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
@@ -305,6 +314,12 @@ mod tests {
             response,
             crate::generated::GetProductResponse::NotFound(_)
         ));
+    }
+
+    #[test]
+    fn an_empty_path_parameter_is_named_as_the_spec_names_it() {
+        let name = path_param_name(&poem::http::Method::GET, "/v1/users//summary", "param0");
+        assert_eq!(name, Some("user_id"));
     }
 
     #[test]

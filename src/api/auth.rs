@@ -23,9 +23,13 @@ fn refuse(error: OAuthErrorError, description: &str) -> CreateTokenResponse {
 
 impl AuthApi for Api {
     async fn create_token(&self, body: TokenRequest) -> CreateTokenResponse {
-        let (Some(grant_type), Some(username), Some(password)) =
-            (body.grant_type, body.username, body.password)
-        else {
+        // RFC 6749 section 3.1: a parameter sent without a value is treated as omitted.
+        let given = |value: Option<String>| value.filter(|v| !v.is_empty());
+        let (Some(grant_type), Some(username), Some(password)) = (
+            given(body.grant_type),
+            given(body.username),
+            given(body.password),
+        ) else {
             return refuse(
                 OAuthErrorError::InvalidRequest,
                 "grant_type, username and password are all required.",

@@ -129,8 +129,10 @@ impl ProductService {
     #[tracing::instrument(skip_all, err(level = "debug"))]
     pub async fn create(&self, new: NewProduct) -> Result<Product, DomainError> {
         validate::char_len("name", &new.name, 1, 200)?;
+        validate::no_nul("name", &new.name)?;
         if let Some(description) = &new.description {
             validate::char_len("description", description, 0, 2000)?;
+            validate::no_nul("description", description)?;
         }
         if !(0..=MAX_PRICE_CENTS).contains(&new.price_cents) {
             return Err(DomainError::invalid(
@@ -164,6 +166,12 @@ impl ProductService {
     pub async fn search(&self, q: &str, limit: u64) -> Result<Vec<Product>, DomainError> {
         check_limit(limit)?;
         validate::char_len("q", q, 1, MAX_QUERY_CHARS)?;
+        // No stored text holds a NUL (names and descriptions refuse it), and neither
+        // database can take one in a LIKE pattern (PostgreSQL refuses it, SQLite cuts
+        // the pattern there): nothing matches.
+        if q.contains('\0') {
+            return Ok(Vec::new());
+        }
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
         let contains = |column: Column| {
             Expr::expr(Func::lower(Expr::col(column)))

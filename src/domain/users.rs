@@ -167,6 +167,10 @@ impl UserService {
         if password.len() > MAX_PASSWORD_BYTES {
             return Err(DomainError::InvalidCredentials);
         }
+        // No registered email holds a NUL, and PostgreSQL refuses one in a query.
+        if email.contains('\0') {
+            return Err(DomainError::InvalidCredentials);
+        }
         let found = Entity::find()
             .filter(Column::Email.eq(email.to_lowercase()))
             .one(&self.db)

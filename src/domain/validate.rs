@@ -53,6 +53,17 @@ pub(crate) fn char_len(
     }
 }
 
+/// Text the databases can store: PostgreSQL refuses NUL in text, SQLite cuts at it.
+pub(crate) fn no_nul(field: &str, value: &str) -> Result<(), DomainError> {
+    if value.contains('\0') {
+        return Err(DomainError::invalid(
+            field,
+            "must not contain the NUL character",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
