@@ -2,7 +2,7 @@
 //! binds the listener. `Application::build` then `run_until_stopped`, so tests can
 //! start it on port 0 and learn the port.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use poem::{
@@ -12,7 +12,10 @@ use poem::{
 
 use crate::api::Api;
 use crate::config::Settings;
-use crate::domain::{products::ProductService, tokens::TokenService, users::UserService};
+use crate::domain::{
+    passwords::PasswordHasher, products::ProductService, tokens::TokenService, users::UserService,
+};
+use crate::http::Exposure;
 
 /// How long in-flight requests may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -20,25 +23,38 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct Application {
     acceptor: TcpAcceptor,
     address: SocketAddr,
+    /// The separate metrics listener, when `METRICS_ADDR` is set.
+    metrics: Option<(TcpAcceptor, SocketAddr)>,
     api: Arc<Api>,
     max_body_bytes: usize,
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
+    let acceptor = TcpListener::bind(addr)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("Failed to listen on {addr}"))?;
+    let address = acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().copied())
+        .context("Failed to read the bound address")?;
+    Ok((acceptor, address))
 }
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let api = Arc::new(build_api(settings).await?);
-        let acceptor = TcpListener::bind(settings.bind_addr)
-            .into_acceptor()
-            .await
-            .with_context(|| format!("Failed to listen on {}", settings.bind_addr))?;
-        let address = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().copied())
-            .context("Failed to read the bound address")?;
+        let (acceptor, address) = bind(settings.bind_addr).await?;
+        let metrics = match settings.metrics_addr {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        crate::telemetry::recorder::spawn_upkeep();
         Ok(Self {
             acceptor,
             address,
+            metrics,
             api,
             max_body_bytes: settings.max_body_bytes,
         })
@@ -49,13 +65,65 @@ impl Application {
         self.address
     }
 
+    /// The metrics address actually bound, when `METRICS_ADDR` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
+    }
+
+    /// The database the service runs on (tests inspect it).
+    pub fn database(&self) -> &sea_orm::DatabaseConnection {
+        &self.api.db
+    }
+
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let app = crate::http::app(self.api, self.max_body_bytes);
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
-            .await
-            .context("Server failed")
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then lets in-flight requests finish.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let wait = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }
+        };
+        let main_exposure = if self.metrics.is_some() {
+            Exposure::AllButMetrics
+        } else {
+            Exposure::Everything
+        };
+        let main = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
+            crate::http::app(Arc::clone(&self.api), self.max_body_bytes, main_exposure),
+            wait(),
+            Some(SHUTDOWN_GRACE),
+        );
+        let metrics = async {
+            match self.metrics {
+                Some((acceptor, _)) => {
+                    Server::new_with_acceptor(acceptor)
+                        .run_with_graceful_shutdown(
+                            crate::http::app(
+                                Arc::clone(&self.api),
+                                self.max_body_bytes,
+                                Exposure::MetricsOnly,
+                            ),
+                            wait(),
+                            Some(SHUTDOWN_GRACE),
+                        )
+                        .await
+                }
+                None => Ok(()),
+            }
+        };
+        let signal = async {
+            stop.await;
+            let _ = stopping.send(true);
+            Ok(())
+        };
+        tokio::try_join!(main, metrics, signal).context("Server failed")?;
+        Ok(())
     }
 }
 
@@ -80,7 +148,10 @@ pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
         .await
         .context("Failed to open the database")?;
     Ok(Api {
-        users: UserService::new(db.clone(), settings.bcrypt_cost),
+        users: UserService::new(
+            db.clone(),
+            PasswordHasher::new(settings.bcrypt_cost, settings.bcrypt_concurrency),
+        ),
         tokens: TokenService::new(&settings.jwt),
         products: ProductService::new(db.clone()),
         summary: crate::upstream::build_summary_service(&settings.upstream, db.clone())?,

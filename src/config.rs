@@ -104,6 +104,8 @@ pub struct JwtSettings {
 pub struct Settings {
     pub app_env: AppEnv,
     pub bind_addr: SocketAddr,
+    /// When set, `GET /metrics` is served on this address only.
+    pub metrics_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
@@ -111,6 +113,8 @@ pub struct Settings {
     pub jwt: JwtSettings,
     /// bcrypt work factor for new password hashes.
     pub bcrypt_cost: u32,
+    /// How many bcrypt hashes may run at once (the rest wait their turn).
+    pub bcrypt_concurrency: usize,
     /// Where the user summary's profile and orders come from.
     pub upstream: crate::upstream::UpstreamSettings,
     /// Rate limits: backend, scale, overrides, trusted proxies.
@@ -142,6 +146,15 @@ impl Settings {
             "127.0.0.1:8080",
             "a socket address such as 127.0.0.1:8080",
         )?;
+        let metrics_addr = match get("METRICS_ADDR") {
+            None => None,
+            Some(value) => Some(value.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "METRICS_ADDR",
+                    format!("`{value}` is not a socket address such as 127.0.0.1:9090"),
+                )
+            })?),
+        };
         let log_format = match get("LOG_FORMAT") {
             None => LogFormat::default(),
             Some(value) => parse_log_format(&value)?,
@@ -150,6 +163,13 @@ impl Settings {
         let database = database::from_lookup(&get)?;
         let jwt = jwt_from_lookup(&get, app_env)?;
         let bcrypt_cost = bcrypt_cost(&get, app_env)?;
+        let bcrypt_concurrency = bounded(
+            &get,
+            "BCRYPT_CONCURRENCY",
+            crate::domain::passwords::PasswordHasher::default_concurrency() as u64,
+            1,
+            1024,
+        )? as usize;
         let upstream = crate::upstream::UpstreamSettings::from_lookup(get)?;
         let rate_limits =
             crate::ratelimit::RateLimitConfig::from_lookup(app_env == AppEnv::Production, get)?;
@@ -157,11 +177,13 @@ impl Settings {
         Ok(Self {
             app_env,
             bind_addr,
+            metrics_addr,
             log_format,
             max_body_bytes,
             database,
             jwt,
             bcrypt_cost,
+            bcrypt_concurrency,
             upstream,
             rate_limits,
         })

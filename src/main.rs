@@ -31,5 +31,9 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     }
     let app = Application::build(&settings).await?;
     tracing::info!(address = %app.address(), docs = %format!("http://{}/docs", app.address()), "listening");
+    match app.metrics_address() {
+        Some(metrics) => tracing::info!(address = %metrics, "serving /metrics on its own address"),
+        None => tracing::info!("serving /metrics on the main address (METRICS_ADDR moves it)"),
+    }
     app.run_until_stopped().await
 }

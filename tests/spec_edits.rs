@@ -1,13 +1,16 @@
 //! The spec drives the compiler: adding an operation to the spec makes the build fail
 //! naming the handler that is now missing; removing operations (all of version 1 here)
-//! makes their leftover handlers fail to compile. Each case copies the crate to a temporary directory, edits the spec and
-//! runs `cargo check` there (sharing one target directory under `target/`, so only the
-//! first run pays for checking the dependencies).
+//! makes their leftover handlers fail to compile; changing an `x-rate-limit` changes what
+//! the rebuilt server enforces, with no code change. Each case copies the crate to a
+//! temporary directory, edits the spec and runs cargo there (sharing one target directory
+//! under `target/`, so only the first run pays for the dependencies).
 
 use std::{
     fs,
+    net::TcpListener,
     path::{Path, PathBuf},
-    process::Command,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
 };
 
 const NEW_OPERATION: &str = r##"  /v1/products/{product_id}/reviews:
@@ -78,12 +81,17 @@ fn crate_copy(edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
     dir
 }
 
-/// `cargo check` of the copy: success, and what the compiler said.
-fn check(dir: &Path) -> (bool, String) {
+fn target_dir() -> PathBuf {
+    root().join("target").join("spec-edits")
+}
+
+/// `cargo <args>` in the copy: success, and what cargo and the compiler said.
+fn cargo(dir: &Path, args: &[&str]) -> (bool, String) {
     let output = Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--quiet", "--lib", "--bins"])
+        .args(args)
+        .args(["--offline", "--quiet"])
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", root().join("target").join("spec-edits"))
+        .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("RUSTFLAGS")
         .output()
         .expect("cargo runs");
@@ -91,6 +99,11 @@ fn check(dir: &Path) -> (bool, String) {
         output.status.success(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// `cargo check` of the copy.
+fn check(dir: &Path) -> (bool, String) {
+    cargo(dir, &["check", "--lib", "--bins"])
 }
 
 #[test]
@@ -141,4 +154,110 @@ fn the_spec_drives_the_compiler() {
         !stderr.contains("method `create_user` is not a member"),
         "handlers v2 shares must survive:\n{stderr}"
     );
+}
+
+/// The server binary built from a copy, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary `cargo build` left in the shared target directory, on a free port
+/// and a database of its own, and waits until it answers.
+async fn start_built_server(data: &Path) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let log = fs::File::create(data.join("server.log")).expect("log file");
+    let child = Command::new(target_dir().join("debug").join("apiary"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("APP_ENV", "test")
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", data.join("apiary.db").display()),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("the rebuilt server starts");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let client = reqwest::Client::new();
+    loop {
+        let up = client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if up {
+            return server;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the rebuilt server did not answer within 60 s:\n{}",
+            fs::read_to_string(data.join("server.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_limit_edited_in_the_spec_is_enforced_after_a_rebuild() {
+    // The shipped spec gives searchProducts 30 requests a minute; the copy gets 3.
+    const SHIPPED: &str = "x-rate-limit: &searchProductsLimit\n        requests: 30\n";
+    const EDITED: &str = "x-rate-limit: &searchProductsLimit\n        requests: 3\n";
+    let spec = fs::read_to_string(root().join("spec/openapi.yaml")).expect("spec");
+    assert!(
+        spec.contains(SHIPPED),
+        "the shipped searchProducts limit moved; update this test"
+    );
+    let copy = crate_copy(|spec| spec.replacen(SHIPPED, EDITED, 1));
+    let dir = copy.path().to_path_buf();
+    let (ok, stderr) =
+        tokio::task::spawn_blocking(move || cargo(&dir, &["build", "--bin", "apiary"]))
+            .await
+            .expect("the build task");
+    assert!(
+        ok,
+        "the copy with an edited limit does not build:\n{stderr}"
+    );
+
+    let data = tempfile::tempdir().expect("data dir");
+    let server = start_built_server(data.path()).await;
+    let client = reqwest::Client::new();
+    let search = format!("{}/v1/products/search?q=lamp", server.base);
+    for n in 1..=3 {
+        let response = client.get(&search).send().await.expect("a search");
+        assert_eq!(
+            response.status(),
+            200,
+            "search {n} of 3 is within the edited limit"
+        );
+        let limit = response
+            .headers()
+            .get("ratelimit-limit")
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        assert_eq!(limit.as_deref(), Some("3"), "the edited limit is announced");
+    }
+    let refused = client.get(&search).send().await.expect("a search");
+    assert_eq!(
+        refused.status(),
+        429,
+        "the fourth search is over the edited limit"
+    );
+    assert!(refused.headers().contains_key("retry-after"));
 }

@@ -1,18 +1,16 @@
 //! The real service on 127.0.0.1 and a random port, with a fresh database of its own.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::net::SocketAddr;
 
-use apiary::{api::Api, config::Settings};
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpListener},
-};
+use apiary::{app::Application, config::Settings};
 use sea_orm::DatabaseConnection;
 
 /// A running service; dropped, it stops.
 pub struct TestServer {
     pub address: SocketAddr,
     pub base_url: String,
+    /// The separate metrics address, when the settings give `METRICS_ADDR`.
+    pub metrics_address: Option<SocketAddr>,
     pub http: reqwest::Client,
     /// The service's own database handle (closing it makes the service unready).
     pub db: DatabaseConnection,
@@ -65,24 +63,19 @@ impl TestServer {
             .await
             .expect("a fresh database");
         let settings = test_settings_with(&url, extra);
-        let api = apiary::app::build_api(&settings)
+        let app = Application::build(&settings)
             .await
             .expect("the service builds");
-        let db = api.db.clone();
-        let acceptor = TcpListener::bind(settings.bind_addr)
-            .into_acceptor()
-            .await
-            .expect("a free port");
-        let address = *acceptor.local_addr()[0]
-            .as_socket_addr()
-            .expect("a TCP address");
-        let app = apiary::http::app(Arc::new(api) as Arc<Api>, settings.max_body_bytes);
+        let address = app.address();
+        let metrics_address = app.metrics_address();
+        let db = app.database().clone();
         let task = tokio::spawn(async move {
-            let _ = Server::new_with_acceptor(acceptor).run(app).await;
+            let _ = app.run_until(std::future::pending()).await;
         });
         Self {
             address,
             base_url: format!("http://{address}"),
+            metrics_address,
             http: reqwest::Client::new(),
             db,
             task,

@@ -4,8 +4,8 @@ use poem_openapi::payload::{Json, PlainText};
 
 use super::Api;
 use crate::generated::{
-    GetDocsResponse, GetHealthResponse, GetOpenApiJsonResponse, GetOpenApiYamlResponse,
-    GetReadinessResponse, Health, HealthStatus, Problem, SystemApi,
+    GetDocsResponse, GetHealthResponse, GetMetricsResponse, GetOpenApiJsonResponse,
+    GetOpenApiYamlResponse, GetReadinessResponse, Health, HealthStatus, Problem, SystemApi,
 };
 use crate::spec::{SPEC_YAML, document};
 
@@ -17,18 +17,27 @@ impl SystemApi for Api {
     }
 
     async fn get_readiness(&self) -> GetReadinessResponse {
-        match self.db.ping().await {
-            Ok(()) => GetReadinessResponse::Ok(Json(Health {
-                status: HealthStatus::Ok,
-            })),
-            Err(error) => {
-                tracing::warn!(%error, "readiness: the database does not answer");
-                GetReadinessResponse::ServiceUnavailable(Json(Problem::new(
-                    503,
-                    "Not ready: the database does not answer.",
-                )))
-            }
+        let (database, redis) =
+            tokio::join!(self.db.ping(), self.rate_limiting.limiter.ping_shared());
+        let mut down = Vec::new();
+        if let Err(error) = database {
+            tracing::warn!(%error, "readiness: the database does not answer");
+            down.push("the database");
         }
+        if let Err(error) = redis {
+            tracing::warn!(%error, "readiness: Redis does not answer");
+            down.push("Redis");
+        }
+        if down.is_empty() {
+            return GetReadinessResponse::Ok(Json(Health {
+                status: HealthStatus::Ok,
+            }));
+        }
+        let verb = if down.len() == 1 { "does" } else { "do" };
+        GetReadinessResponse::ServiceUnavailable(Json(Problem::new(
+            503,
+            format!("Not ready: {} {verb} not answer.", down.join(" and ")),
+        )))
     }
 
     async fn get_open_api_yaml(&self) -> GetOpenApiYamlResponse {
@@ -37,6 +46,13 @@ impl SystemApi for Api {
 
     async fn get_open_api_json(&self) -> GetOpenApiJsonResponse {
         GetOpenApiJsonResponse::Ok(Json(document().clone()))
+    }
+
+    async fn get_metrics(&self) -> GetMetricsResponse {
+        // Gauges of state the service does not update per event are read now.
+        crate::storage::record_pool_gauges(&self.db);
+        self.rate_limiting.limiter.record_gauges();
+        GetMetricsResponse::Ok(PlainText(crate::telemetry::recorder::handle().render()))
     }
 
     async fn get_docs(&self) -> GetDocsResponse {

@@ -20,6 +20,10 @@ fn an_empty_environment_gives_the_documented_defaults() {
     let settings = load(&[]).expect("defaults are valid");
     assert_eq!(settings.app_env, AppEnv::Development);
     assert_eq!(settings.bind_addr, "127.0.0.1:8080".parse().unwrap());
+    assert_eq!(
+        settings.metrics_addr, None,
+        "metrics on the main address by default"
+    );
     assert_eq!(settings.log_format, LogFormat::Pretty);
     assert_eq!(settings.max_body_bytes, 65_536);
     assert_eq!(settings.database.url, "sqlite://data/apiary.db?mode=rwc");
@@ -58,8 +62,15 @@ fn every_variable_is_read() {
         ("JWT_ISSUER", "issuer"),
         ("JWT_AUDIENCE", "audience"),
         ("BCRYPT_COST", "10"),
+        ("BCRYPT_CONCURRENCY", "3"),
+        ("METRICS_ADDR", "10.0.0.5:9090"),
     ])
     .expect("valid");
+    assert_eq!(settings.bcrypt_concurrency, 3);
+    assert_eq!(
+        settings.metrics_addr,
+        Some("10.0.0.5:9090".parse().unwrap())
+    );
     assert_eq!(settings.app_env, AppEnv::Production);
     assert_eq!(settings.bind_addr, "0.0.0.0:9000".parse().unwrap());
     assert_eq!(settings.log_format, LogFormat::Json);
@@ -113,6 +124,8 @@ fn each_invalid_value_is_refused_naming_its_variable() {
         ("BCRYPT_COST", "4"),
         ("BCRYPT_COST", "32"),
         ("BCRYPT_COST", "twelve"),
+        ("BCRYPT_CONCURRENCY", "0"),
+        ("METRICS_ADDR", "9090"),
     ];
     for (variable, value) in cases {
         let error =

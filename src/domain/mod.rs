@@ -2,6 +2,7 @@
 //! access tokens (`tokens`) and the catalogue (`products`). Services are cheap to
 //! clone (they hold a pooled connection or shared keys) and report [`DomainError`].
 
+pub mod passwords;
 pub mod products;
 pub mod summary;
 pub mod tokens;
@@ -54,6 +55,12 @@ impl From<sea_orm::DbErr> for DomainError {
             // No connection could be had: the database is down or overloaded, which
             // the client may retry (503), unlike a failing query (a bug: 500).
             sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
+                if matches!(
+                    error,
+                    sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout)
+                ) {
+                    metrics::counter!(crate::telemetry::recorder::DB_POOL_TIMEOUTS).increment(1);
+                }
                 tracing::warn!(error = %error, "the database does not answer");
                 Self::Unavailable("The database does not answer.".to_owned())
             }

@@ -7,8 +7,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
@@ -79,11 +78,10 @@ impl ProductService {
             .limit(limit)
             .offset(offset)
             .all(&self.db);
-        let total = Entity::find().count(&self.db);
         // Two statements on two pooled connections, concurrently: the total may be a
         // few rows off the page under concurrent inserts, which paging by offset
         // cannot avoid anyway.
-        let (page, total) = tokio::try_join!(page, total)?;
+        let (page, total) = tokio::try_join!(page, crate::storage::product_count(&self.db))?;
         Ok((page.into_iter().map(Product::from).collect(), total))
     }
 

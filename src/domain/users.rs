@@ -1,11 +1,10 @@
 //! Registration, credentials and preferences. Passwords exist only as bcrypt hashes,
-//! computed on blocking threads so they never stall the async workers, and never
+//! computed by [`PasswordHasher`] so they never stall the async workers, and never
 //! appear in a log line, an error or a returned value.
 
 #[cfg(test)]
 mod tests;
 
-use anyhow::Context;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
@@ -14,7 +13,7 @@ use sea_orm::{
     sea_query::Expr,
 };
 
-use super::{DomainError, validate};
+use super::{DomainError, passwords::PasswordHasher, validate};
 use crate::storage::entities::users::{self, Column, Entity};
 
 /// bcrypt reads at most 72 bytes; a longer password is refused, never truncated
@@ -98,21 +97,20 @@ impl From<users::Model> for User {
 #[derive(Clone)]
 pub struct UserService {
     db: DatabaseConnection,
-    bcrypt_cost: u32,
+    hasher: PasswordHasher,
 }
 
 impl std::fmt::Debug for UserService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserService")
-            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("hasher", &self.hasher)
             .finish_non_exhaustive()
     }
 }
 
 impl UserService {
-    /// `bcrypt_cost` comes from validated settings (4..=31).
-    pub fn new(db: DatabaseConnection, bcrypt_cost: u32) -> Self {
-        Self { db, bcrypt_cost }
+    pub fn new(db: DatabaseConnection, hasher: PasswordHasher) -> Self {
+        Self { db, hasher }
     }
 
     /// Creates a user with the default preferences. The email is stored lower-cased;
@@ -125,13 +123,7 @@ impl UserService {
         if let Some(phone) = &new.phone {
             check_phone(phone)?;
         }
-        let cost = self.bcrypt_cost;
-        let password = new.password;
-        // `hash`, not `non_truncating_hash`: the latter refuses exactly 72 bytes too,
-        // and the length check above already refuses anything longer.
-        let hash = tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
-            .await?
-            .context("Failed to hash a password")?;
+        let hash = self.hasher.hash(new.password).await?;
         let row = users::ActiveModel {
             id: NotSet,
             email: Set(email),
@@ -177,12 +169,9 @@ impl UserService {
             .await?;
         let hash = match &found {
             Some(user) => user.password_hash.clone(),
-            None => dummy_hash(self.bcrypt_cost),
+            None => dummy_hash(self.hasher.cost()),
         };
-        let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash))
-            .await?
-            .context("Failed to verify a password hash")?;
+        let matches = self.hasher.verify(password.to_owned(), hash).await?;
         match found {
             Some(user) if matches => Ok(user.into()),
             _ => Err(DomainError::InvalidCredentials),

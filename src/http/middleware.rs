@@ -1,18 +1,67 @@
-//! Middleware around every request: the request id (echoed or generated), the task-local
-//! request context, problem+json for every error, and one access-log line.
+//! The one middleware around every request. In order: the request id (echoed or
+//! generated) and the task-local request context; API versioning and the operation the
+//! request is for; the rate limit; the body limit; the handler; then problem+json for
+//! every error, the version and deprecation headers, metrics by operationId, and one
+//! access-log line.
+//!
+//! One function rather than a layer per concern: each poem layer boxes the future of
+//! everything inside it, and on a handler that does little that boxing is most of the
+//! cost of the stack.
 
 use std::{sync::Arc, time::Instant};
 
 use poem::{
     Endpoint, IntoResponse, Request, Response, Result,
+    error::ResponseError,
     http::{HeaderName, HeaderValue, StatusCode, header},
 };
 use tracing::Instrument;
 
+use super::ratelimit::{self, Admission, RateLimiting};
+use super::routing;
+use crate::domain::tokens::TokenService;
 use crate::error::{ApiError, error_response};
-use crate::runtime::context::RequestContext;
+use crate::generated::OperationMeta;
+use crate::runtime::{BodyLimit, context::RequestContext};
+use crate::telemetry::recorder;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The operationId label of requests no operation of the spec matches.
+const UNROUTED: &str = "unrouted";
+
+/// Which operations a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposure {
+    /// Every operation (no separate metrics address).
+    Everything,
+    /// Every operation but `getMetrics`, which lives on its own address.
+    AllButMetrics,
+    /// `getMetrics` alone: the separate metrics address.
+    MetricsOnly,
+}
+
+impl Exposure {
+    fn serves(self, op: Option<&OperationMeta>) -> bool {
+        let metrics = op.is_some_and(|op| op.operation_id == METRICS_OPERATION);
+        match self {
+            Self::Everything => true,
+            Self::AllButMetrics => !metrics,
+            Self::MetricsOnly => metrics,
+        }
+    }
+}
+
+/// The operation `Exposure` separates from the others.
+const METRICS_OPERATION: &str = "getMetrics";
+
+/// What the middleware needs from the app, shared by every request.
+pub struct Edge {
+    pub tokens: TokenService,
+    pub limits: Arc<RateLimiting>,
+    pub max_body_bytes: usize,
+    pub exposure: Exposure,
+}
 
 /// A client's request id is echoed when it is short and printable; otherwise a new one.
 fn request_id(req: &Request) -> Arc<str> {
@@ -23,23 +72,47 @@ fn request_id(req: &Request) -> Arc<str> {
         .map_or_else(|| uuid::Uuid::new_v4().to_string().into(), Arc::from)
 }
 
-pub async fn request_context<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Response> {
+pub async fn serve<E: Endpoint>(ep: Arc<E>, mut req: Request, edge: Arc<Edge>) -> Result<Response> {
     let started = Instant::now();
+    let _in_flight = recorder::InFlight::enter();
     let request_id = request_id(&req);
     let method = req.method().clone();
     let path: Arc<str> = Arc::from(req.uri().path());
-    let span = tracing::info_span!("request", request_id = %request_id, http.method = %method, http.path = %path);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        http.method = %method,
+        http.path = %path,
+        operation_id = tracing::field::Empty,
+    );
     let context = RequestContext {
         request_id: Arc::clone(&request_id),
         path: Arc::clone(&path),
     };
-    let mut response = context
+    let (mut response, operation) = context
         .scope(
             async {
-                match ep.call(req).await {
-                    Ok(response) => response.into_response(),
+                let operation = match routing::route(&mut req) {
+                    Ok(operation) => operation,
+                    Err(unknown) => return (unknown.into_error().as_response(), None),
+                };
+                let response = if edge.exposure.serves(operation) {
+                    admit_and_call(&*ep, req, operation, &edge).await
+                } else {
+                    Ok(ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "Nothing is served here at this path.",
+                    )
+                    .as_response())
+                };
+                let mut response = match response {
+                    Ok(response) => response,
                     Err(error) => error_response(error, &method, &path),
+                };
+                if let Some(op) = operation {
+                    routing::decorate(op, &mut response);
                 }
+                (response, operation)
             }
             .instrument(span.clone()),
         )
@@ -47,30 +120,70 @@ pub async fn request_context<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Re
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
+    let elapsed = started.elapsed();
+    let operation_id = operation.map_or(UNROUTED, |op| op.operation_id);
+    let status = response.status().as_u16();
+    recorder::record_request(operation_id, status, elapsed);
+    span.record("operation_id", operation_id);
     span.in_scope(|| {
         tracing::info!(
-            http.status = response.status().as_u16(),
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            http.status = status,
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
             "served"
         );
     });
     Ok(response)
 }
 
-/// Refuses a body whose declared length is over the limit before reading any of it.
-/// Bodies without a length are limited while they stream (see `SpecJson`).
-pub async fn body_limit<E: Endpoint>(ep: Arc<E>, req: Request, max: usize) -> Result<Response> {
-    let declared = req
-        .headers()
+/// The rate limit, then the body limit, then the handler.
+async fn admit_and_call<E: Endpoint>(
+    ep: &E,
+    mut req: Request,
+    operation: Option<&'static OperationMeta>,
+    edge: &Edge,
+) -> Result<Response> {
+    let admission = match operation {
+        Some(op) => ratelimit::admit(&req, op, &edge.limits).await,
+        None => Admission::Unlimited,
+    };
+    let decision = match admission {
+        Admission::Refused(response) => return Ok(response),
+        Admission::Allowed(decision) => Some(decision),
+        Admission::Unlimited => None,
+    };
+    let mut response = if declared_length_over(&req, edge.max_body_bytes) {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The body is larger than {} bytes.", edge.max_body_bytes),
+        )
+        .as_response()
+    } else {
+        req.extensions_mut().insert(edge.tokens.clone());
+        req.extensions_mut().insert(BodyLimit(edge.max_body_bytes));
+        // Errors of a limited operation become answers here, not above, so that the
+        // budget headers go on them too.
+        let target = decision
+            .is_some()
+            .then(|| (req.method().clone(), req.uri().path().to_owned()));
+        match (ep.call(req).await, target) {
+            (Ok(response), _) => response.into_response(),
+            (Err(error), Some((method, path))) => error_response(error, &method, &path),
+            (Err(error), None) => return Err(error),
+        }
+    };
+    if let Some(decision) = &decision {
+        ratelimit::stamp(&mut response, decision);
+    }
+    Ok(response)
+}
+
+/// Whether the body's declared length is over the limit: such a body is refused before
+/// any of it is read. Bodies without a length are limited while they stream (see
+/// `SpecJson`).
+fn declared_length_over(req: &Request, max: usize) -> bool {
+    req.headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > max as u64) {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("The body is larger than {max} bytes."),
-        )
-        .into());
-    }
-    ep.call(req).await.map(IntoResponse::into_response)
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|length| length > max as u64)
 }

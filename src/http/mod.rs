@@ -1,5 +1,6 @@
 //! The HTTP edge: the generated routes wrapped in the middleware every response goes
-//! through (request id, problem+json for every error, body limit, access log).
+//! through (request id, versioning, rate and body limits, problem+json for every error,
+//! metrics and the access log).
 
 mod docs;
 mod middleware;
@@ -13,9 +14,9 @@ use poem_openapi::OpenApiService;
 
 use crate::api::Api;
 use crate::generated::{ApiAdapters, api_adapters};
-use crate::runtime::BodyLimit;
-
 pub use docs::docs_html;
+use middleware::Edge;
+pub use middleware::Exposure;
 
 /// The poem-openapi service over our handlers: its derived document is what the drift
 /// test compares with the hand-written spec.
@@ -26,16 +27,16 @@ pub fn openapi_service(api: Arc<Api>) -> OpenApiService<ApiAdapters<Api>, ()> {
     OpenApiService::new(api_adapters(api), title, version)
 }
 
-/// The whole app as one endpoint, testable without a socket.
-pub fn app(api: Arc<Api>, max_body_bytes: usize) -> impl Endpoint + 'static {
-    let tokens = api.tokens.clone();
-    let limits = Arc::clone(&api.rate_limiting);
+/// The whole app as one endpoint, testable without a socket: every operation the
+/// listener exposes, behind the middleware.
+pub fn app(api: Arc<Api>, max_body_bytes: usize, exposure: Exposure) -> impl Endpoint + 'static {
+    let edge = Arc::new(Edge {
+        tokens: api.tokens.clone(),
+        limits: Arc::clone(&api.rate_limiting),
+        max_body_bytes,
+        exposure,
+    });
     Route::new()
         .nest("/", openapi_service(api))
-        .data(BodyLimit(max_body_bytes))
-        .around(move |ep, req| middleware::body_limit(ep, req, max_body_bytes))
-        .around(move |ep, req| ratelimit::rate_limit(ep, req, Arc::clone(&limits)))
-        .data(tokens)
-        .around(routing::versioning)
-        .around(middleware::request_context)
+        .around(move |ep, req| middleware::serve(ep, req, Arc::clone(&edge)))
 }

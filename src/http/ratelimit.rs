@@ -6,20 +6,19 @@
 //! Budgets are per handler: `/v1/users` and `/v2/users` share one, so alternating
 //! versions buys nothing.
 
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use std::{net::IpAddr, time::Duration};
 
 use poem::{
-    Endpoint, IntoResponse, Request, Response, Result,
+    Request, Response,
+    error::ResponseError,
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
 };
 
 use crate::domain::tokens::TokenService;
-use poem::error::ResponseError;
-
-use crate::error::{ApiError, error_response};
-use crate::generated::{RateLimitKey, RateLimitMeta};
-use crate::http::routing::Routed;
+use crate::error::ApiError;
+use crate::generated::{OperationMeta, RateLimitKey, RateLimitMeta};
 use crate::ratelimit::{Decision, Limiter, Quota, RateLimitConfig, client_ip, ip_key};
+use crate::telemetry::recorder;
 
 static LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
 static REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
@@ -77,28 +76,45 @@ fn set_budget_headers(headers: &mut HeaderMap, decision: &Decision) {
     headers.insert(RESET.clone(), number(decision.reset_secs()));
 }
 
-pub async fn rate_limit<E: Endpoint>(
-    ep: Arc<E>,
-    req: Request,
-    limits: Arc<RateLimiting>,
-) -> Result<Response> {
-    let routed = req.extensions().get::<Routed>().copied();
-    let Some((op, meta)) = routed.and_then(|Routed(op)| Some((op, op.rate_limit?))) else {
-        return ep.call(req).await.map(IntoResponse::into_response);
+/// What the limiter says about one request, before the handler runs.
+pub enum Admission {
+    /// The operation has no limit (or limits are off for it).
+    Unlimited,
+    /// Within the budget: serve it, then [`stamp`] the answer.
+    Allowed(Decision),
+    /// Over the budget (429) or the shared limiter failed closed (503): the answer.
+    Refused(Response),
+}
+
+/// Decides whether a request for `op` may be served, counting the decision.
+pub async fn admit(req: &Request, op: &'static OperationMeta, limits: &RateLimiting) -> Admission {
+    let Some(meta) = op.rate_limit else {
+        return Admission::Unlimited;
     };
     let Some(quota) = limits.quota(op.handler, meta) else {
-        return ep.call(req).await.map(IntoResponse::into_response);
+        return Admission::Unlimited;
     };
-    let key = client_key(&req, meta.key, &limits.config);
+    let key = client_key(req, meta.key, &limits.config);
     let decision = limits.limiter.check(op.handler, &key, quota).await;
-    let retry_after = decision.retry_after_secs().map(number);
+    let outcome = if decision.unavailable {
+        "unavailable"
+    } else if decision.allowed {
+        "allowed"
+    } else {
+        "limited"
+    };
+    metrics::counter!(recorder::RATE_LIMIT_DECISIONS, "operation_id" => op.operation_id, "decision" => outcome)
+        .increment(1);
+    if decision.allowed {
+        return Admission::Allowed(decision);
+    }
     let mut response = if decision.unavailable {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "The rate limiter is unavailable; retry shortly.",
         )
         .as_response()
-    } else if !decision.allowed {
+    } else {
         let per = quota.per.as_secs();
         let wait = decision.retry_after_secs().unwrap_or(1);
         let mut response = ApiError::new(
@@ -111,20 +127,16 @@ pub async fn rate_limit<E: Endpoint>(
         .as_response();
         set_budget_headers(response.headers_mut(), &decision);
         response
-    } else {
-        let method = req.method().clone();
-        let path = req.uri().path().to_string();
-        let mut response = match ep.call(req).await {
-            Ok(response) => response.into_response(),
-            Err(error) => error_response(error, &method, &path),
-        };
-        set_budget_headers(response.headers_mut(), &decision);
-        response
     };
-    if let Some(retry_after) = retry_after {
+    if let Some(retry_after) = decision.retry_after_secs().map(number) {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, retry_after);
     }
-    Ok(response)
+    Admission::Refused(response)
+}
+
+/// The budget headers on the answer to an admitted request.
+pub fn stamp(response: &mut Response, decision: &Decision) {
+    set_budget_headers(response.headers_mut(), decision);
 }

@@ -4,10 +4,8 @@
 //! answer of a versioned operation says which version served it. Deprecated operations
 //! answer with the `Deprecation`, `Sunset` and `Link` headers the spec gives them.
 
-use std::sync::Arc;
-
 use poem::{
-    Endpoint, IntoResponse, Request, Response, Result,
+    Request, Response,
     http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header},
 };
 
@@ -43,20 +41,39 @@ fn path_exists(path: &str) -> bool {
     OPERATIONS.iter().any(|op| template_matches(op.path, path))
 }
 
-/// The operation a request was routed to, for the middleware after this one.
-#[derive(Debug, Clone, Copy)]
-pub struct Routed(pub &'static OperationMeta);
-
 fn explicit_version(path: &str) -> bool {
     path.split('/')
         .nth(1)
         .is_some_and(|first| API_VERSIONS.contains(&first))
 }
 
-/// Rewrites unprefixed paths to the requested version, then decorates the answer.
-pub async fn versioning<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Response> {
-    let path = req.uri().path().to_string();
-    if !explicit_version(&path) && !path_exists(&path) {
+/// An `X-API-Version` that names no version of the API (the value it gave).
+#[derive(Debug)]
+pub struct UnknownVersion(pub String);
+
+impl UnknownVersion {
+    /// The 400 problem that answers it.
+    pub fn into_error(self) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "X-API-Version `{}` is not a version of this API; supported: {}.",
+                self.0,
+                API_VERSIONS.join(", ")
+            ),
+        )
+    }
+}
+
+/// Rewrites an unprefixed path to the version the request asks for, and finds the
+/// operation it is for (`None`: no operation; the router answers 404 or 405).
+pub fn route(req: &mut Request) -> Result<Option<&'static OperationMeta>, UnknownVersion> {
+    let unprefixed = {
+        let path = req.uri().path();
+        !explicit_version(path) && !path_exists(path)
+    };
+    if unprefixed {
+        let path = req.uri().path().to_owned();
         let requested = req
             .headers()
             .get(&API_VERSION)
@@ -71,15 +88,7 @@ pub async fn versioning<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Res
             .any(|candidate| path_exists(&candidate));
         match version {
             None if versioned => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!(
-                        "X-API-Version `{}` is not a version of this API; supported: {}.",
-                        requested.unwrap_or_default(),
-                        API_VERSIONS.join(", ")
-                    ),
-                )
-                .into());
+                return Err(UnknownVersion(requested.unwrap_or_default().to_owned()));
             }
             Some(version) if path_exists(&format!("/{version}{path}")) => {
                 let mut target = format!("/{version}{path}");
@@ -94,18 +103,12 @@ pub async fn versioning<E: Endpoint>(ep: Arc<E>, mut req: Request) -> Result<Res
             _ => {}
         }
     }
-    let operation = find_operation(req.method(), req.uri().path());
-    if let Some(op) = operation {
-        req.extensions_mut().insert(Routed(op));
-    }
-    let mut response = ep.call(req).await?.into_response();
-    if let Some(op) = operation {
-        decorate(op, &mut response);
-    }
-    Ok(response)
+    Ok(find_operation(req.method(), req.uri().path()))
 }
 
-fn decorate(op: &OperationMeta, response: &mut Response) {
+/// The headers every answer of `op` carries: the version that served it, and the
+/// deprecation headers the spec gives it.
+pub fn decorate(op: &OperationMeta, response: &mut Response) {
     let headers = response.headers_mut();
     if let Some(version) = op.version {
         headers.insert(API_VERSION.clone(), HeaderValue::from_static(version));

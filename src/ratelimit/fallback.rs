@@ -87,6 +87,11 @@ impl FallbackLimiter {
     }
 
     /// Decides one request. Returns within the Redis timeout plus a local decision.
+    /// Whether Redis answers now (the fallback keeps deciding either way).
+    pub async fn ping(&self) -> Result<(), super::RedisLimitError> {
+        self.redis.ping().await
+    }
+
     pub async fn check(&self, bucket: &str, key: &str, quota: Quota) -> Decision {
         match self.redis.check(bucket, key, quota).await {
             Ok(decision) => {

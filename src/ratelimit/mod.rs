@@ -153,6 +153,14 @@ impl Limiter {
         decision
     }
 
+    /// Whether the shared limiter's Redis answers; always `Ok` in process.
+    pub async fn ping_shared(&self) -> Result<(), RedisLimitError> {
+        match &self.backend {
+            Backend::Local(_) => Ok(()),
+            Backend::Redis(fallback) => fallback.ping().await,
+        }
+    }
+
     /// True when limits are shared through Redis.
     pub fn is_shared(&self) -> bool {
         matches!(self.backend, Backend::Redis(_))
@@ -179,6 +187,12 @@ impl Limiter {
             Backend::Local(_) => 0,
             Backend::Redis(fallback) => fallback.degraded_decisions(),
         }
+    }
+
+    /// Sets the `/metrics` counter of degraded decisions from this limiter's count.
+    pub fn record_gauges(&self) {
+        metrics::counter!(crate::telemetry::recorder::RATE_LIMIT_DEGRADED)
+            .absolute(self.degraded_decisions());
     }
 
     /// All counters at once.

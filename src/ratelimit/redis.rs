@@ -186,6 +186,21 @@ impl RedisLimiter {
         decision_from_reply(&reply, quota)
     }
 
+    /// Whether Redis answers a PING within the timeout (readiness).
+    pub async fn ping(&self) -> Result<(), RedisLimitError> {
+        let mut connection = self
+            .manager
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let command = redis::cmd("PING");
+        let ping = command.query_async::<String>(&mut connection);
+        match tokio::time::timeout(self.options.timeout, ping).await {
+            Err(_elapsed) => Err(RedisLimitError::Timeout(self.options.timeout)),
+            Ok(reply) => reply.map(drop).map_err(RedisLimitError::from),
+        }
+    }
+
     /// Counts a timeout; after a long run of them, swaps in a fresh connection manager.
     fn note_timeout(&self) {
         let run = self.consecutive_timeouts.fetch_add(1, Ordering::Relaxed) + 1;

@@ -18,6 +18,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::DatabaseSettings;
+use crate::telemetry::recorder;
 
 pub use migrations::Migrator;
 pub use seed::{DEMO_PRODUCTS, seed_demo_catalogue};
@@ -32,11 +33,19 @@ const MIGRATION_LOCK_KEY: i64 = 0x0061_7069_6172_7901;
 /// Statements slower than this are logged at WARN.
 const SLOW_STATEMENT: Duration = Duration::from_secs(1);
 
+/// A pooled connection idle at least this long is pinged before it is handed out.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
 /// Opens the connection pool, applies pending migrations and seeds an empty catalogue.
 ///
 /// For a SQLite file the parent directory is created first (`data/` by default).
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    let db = open_pool(settings).await?;
+    let mut db = open_pool(settings).await?;
+    db.set_metric_callback(|info| {
+        let outcome = if info.failed { "error" } else { "ok" };
+        metrics::histogram!(recorder::DB_STATEMENT_DURATION, "outcome" => outcome)
+            .record(info.elapsed.as_secs_f64());
+    });
     migrate(&db)
         .await
         .context("Failed to migrate the database")?;
@@ -69,6 +78,53 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     txn.commit().await
 }
 
+/// The pool's connections: open, idle, and the upper bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// How busy the connection pool is now.
+pub fn pool_stats(db: &DatabaseConnection) -> PoolStats {
+    fn of<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> PoolStats {
+        PoolStats {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }
+    }
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => of(db.get_postgres_connection_pool()),
+        _ => of(db.get_sqlite_connection_pool()),
+    }
+}
+
+/// Sets the pool gauges of `/metrics` from the pool's state now.
+pub fn record_pool_gauges(db: &DatabaseConnection) {
+    let stats = pool_stats(db);
+    let in_use = stats.open.saturating_sub(stats.idle);
+    metrics::gauge!(recorder::DB_POOL_CONNECTIONS, "state" => "in_use").set(f64::from(in_use));
+    metrics::gauge!(recorder::DB_POOL_CONNECTIONS, "state" => "idle").set(f64::from(stats.idle));
+    metrics::gauge!(recorder::DB_POOL_MAX).set(f64::from(stats.max));
+}
+
+/// How many products there are: one row kept exact by triggers (see the
+/// `count_products` migration), not a scan of the table.
+pub async fn product_count(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    let statement = sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT row_count FROM row_counts WHERE table_name = 'products'",
+    );
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the products row of row_counts".into()))?;
+    let count: i64 = row.try_get("", "row_count")?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
 /// The pool alone, without migrating (for tools that only read, and for `connect`).
 pub async fn open_pool(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = settings.sqlite_file_path()
@@ -82,6 +138,9 @@ pub async fn open_pool(settings: &DatabaseSettings) -> anyhow::Result<DatabaseCo
         .max_connections(settings.max_connections)
         .connect_timeout(settings.connect_timeout)
         .acquire_timeout(settings.acquire_timeout)
+        // Pinging every checkout costs a round trip per statement; only a connection idle
+        // long enough to have been dropped by the server or a proxy is pinged first.
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         // Every statement at INFO would drown the log; keep them at DEBUG and surface
         // only the slow ones.
         .sqlx_logging_level(log::LevelFilter::Debug)
@@ -116,6 +175,60 @@ mod tests {
 
     async fn product_count(db: &DatabaseConnection) -> u64 {
         entities::products::Entity::find().count(db).await.unwrap()
+    }
+
+    /// The counted total follows inserts, deletes and rolled-back inserts exactly, on
+    /// SQLite and (with `TEST_DATABASE_URL`) on PostgreSQL.
+    #[tokio::test]
+    async fn the_kept_product_count_matches_the_table() {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+
+        let base = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty());
+        let mut urls = vec![testing::fresh_database_url(None).await.unwrap()];
+        if let Some(base) = base {
+            urls.push(testing::fresh_database_url(Some(&base)).await.unwrap());
+        }
+        for url in urls {
+            let db = connect(&DatabaseSettings::with_url(url))
+                .await
+                .expect("connects");
+            assert_eq!(
+                super::product_count(&db).await.unwrap(),
+                DEMO_PRODUCTS as u64
+            );
+            let row = || entities::products::ActiveModel {
+                name: Set("Counted lamp".into()),
+                description: Set(None),
+                price_cents: Set(100),
+                currency: Set("EUR".into()),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            };
+            let kept = row().insert(&db).await.unwrap();
+            let txn = db.begin().await.unwrap();
+            row().insert(&txn).await.unwrap();
+            txn.rollback().await.unwrap();
+            assert_eq!(
+                super::product_count(&db).await.unwrap(),
+                product_count(&db).await
+            );
+            assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64 + 1);
+            entities::products::Entity::delete_by_id(kept.id)
+                .exec(&db)
+                .await
+                .unwrap();
+            entities::products::Entity::delete_by_id(1)
+                .exec(&db)
+                .await
+                .unwrap();
+            assert_eq!(
+                super::product_count(&db).await.unwrap(),
+                product_count(&db).await
+            );
+            assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64 - 1);
+        }
     }
 
     #[tokio::test]

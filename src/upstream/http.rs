@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 
 use super::config::redacted;
 use crate::domain::summary::{FailureReason, Order, OrdersSource, Profile, ProfileSource, Source};
+use crate::telemetry::recorder;
 
 /// The largest upstream body read: far more than a profile or a few hundred orders
 /// need, small enough that a broken upstream cannot exhaust our memory.
@@ -174,7 +175,18 @@ impl Upstream {
                 format!("no complete answer within {} ms", self.timeout.as_millis()),
             ))
         });
-        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed = started.elapsed();
+        let duration_ms = elapsed.as_secs_f64() * 1000.0;
+        let source = self.source.as_str();
+        let label = outcome
+            .as_ref()
+            .map_or_else(|f| f.reason.as_str(), |_| "ok");
+        metrics::histogram!(recorder::UPSTREAM_DURATION, "source" => source, "outcome" => label)
+            .record(elapsed.as_secs_f64());
+        if let Err(failure) = &outcome {
+            metrics::counter!(recorder::UPSTREAM_FAILURES, "source" => source, "reason" => failure.reason.as_str())
+                .increment(1);
+        }
         match outcome {
             Ok(value) => {
                 tracing::debug!(upstream.source = %self.source, duration_ms, "an upstream answered");

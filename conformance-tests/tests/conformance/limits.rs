@@ -107,6 +107,19 @@ pub async fn exercise(postgres: Option<&str>, contract: &Contract) {
             assert!(reply.header("retry-after").is_some());
         }
     }
+    // Readiness names the shared limiter's Redis as what is down.
+    let ready = contract
+        .send("getReadiness", server.http.get(server.url("/readyz")))
+        .await;
+    assert_eq!(ready.status, 503);
+    let detail = ready.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        detail.contains("Redis") && !detail.contains("database"),
+        "{detail}"
+    );
 }
 
 /// Two instances sharing one Redis, hammered at once: together they let exactly the

@@ -7,6 +7,7 @@ mod account;
 mod auth;
 mod framework;
 mod limits;
+mod metrics;
 mod products;
 mod sdk;
 mod summary;
@@ -95,6 +96,8 @@ async fn run_suite(postgres: Option<&str>) {
     summary::exercise_upstream_failures(postgres, &contract).await;
     limits::exercise(postgres, &contract).await;
     sdk::exercise(&server, &contract).await;
+    metrics::exercise(&server, &contract).await;
+    metrics::exercise_separate_address(postgres, &contract).await;
     // Last: it takes the database away from this server.
     system::exercise_unready(&server, &contract).await;
 

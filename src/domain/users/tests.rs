@@ -21,7 +21,12 @@ async fn services() -> Vec<(&'static str, UserService)> {
     databases()
         .await
         .into_iter()
-        .map(|(backend, db)| (backend, UserService::new(db, TEST_BCRYPT_COST)))
+        .map(|(backend, db)| {
+            (
+                backend,
+                UserService::new(db, PasswordHasher::new(TEST_BCRYPT_COST, 2)),
+            )
+        })
         .collect()
 }
 

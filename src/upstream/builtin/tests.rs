@@ -9,6 +9,7 @@ use super::*;
 use crate::{
     config::DatabaseSettings,
     domain::{
+        passwords::PasswordHasher,
         summary::{FailureReason, OrderStatus},
         users::{NewUser, UserService},
     },
@@ -44,7 +45,7 @@ async fn databases() -> Vec<(&'static str, DatabaseConnection)> {
 
 /// Registers `email` (bcrypt cost 4, tests only) and returns the new user's id.
 async fn register(db: &DatabaseConnection, email: &str) -> i64 {
-    let user = UserService::new(db.clone(), 4)
+    let user = UserService::new(db.clone(), PasswordHasher::new(4, 1))
         .register(NewUser {
             email: email.into(),
             password: "correct-horse-7".into(),

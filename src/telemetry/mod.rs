@@ -1,4 +1,7 @@
-//! Logging: `tracing` with an EnvFilter (`RUST_LOG`, default `info`), pretty or JSON.
+//! Logging (`tracing` with an EnvFilter: `RUST_LOG`, default `info`; pretty or JSON) and
+//! metrics ([`recorder`]).
+
+pub mod recorder;
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
