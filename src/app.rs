@@ -12,7 +12,14 @@ use poem::{
 
 use crate::api::Api;
 use crate::config::Settings;
-use crate::domain::{products::ProductService, tokens::TokenService, users::UserService};
+use crate::domain::{
+    images::{ImageService, RetryPolicy},
+    products::ProductService,
+    tokens::TokenService,
+    users::UserService,
+};
+use crate::jobs::{JobQueue, db::DbQueue, worker::WorkerPool};
+use crate::storage::blobs::LocalDir;
 
 /// How long in-flight requests may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -22,6 +29,7 @@ pub struct Application {
     address: SocketAddr,
     api: Arc<Api>,
     max_body_bytes: usize,
+    workers: usize,
 }
 
 impl Application {
@@ -41,6 +49,7 @@ impl Application {
             address,
             api,
             max_body_bytes: settings.max_body_bytes,
+            workers: settings.images.workers,
         })
     }
 
@@ -49,14 +58,52 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves (and runs the image workers) until SIGINT or SIGTERM, then lets
+    /// in-flight requests and running jobs finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let workers =
+            (self.workers > 0).then(|| WorkerPool::start(self.api.images.clone(), self.workers));
         let app = crate::http::app(self.api, self.max_body_bytes);
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
             .await
-            .context("Server failed")
+            .context("Server failed");
+        if let Some(workers) = workers {
+            workers.shutdown(SHUTDOWN_GRACE).await;
+        }
+        served
     }
+}
+
+/// `<binary> worker`: only the image workers, for scale-out, until SIGINT or SIGTERM.
+pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
+    let db = crate::storage::connect(&settings.database)
+        .await
+        .context("Failed to open the database")?;
+    let images = build_images(settings, db).await?;
+    let workers = WorkerPool::start(images, settings.images.workers.max(1));
+    shutdown_signal().await;
+    workers.shutdown(SHUTDOWN_GRACE).await;
+    Ok(())
+}
+
+/// The image service on its storage directory and job queue.
+pub async fn build_images(
+    settings: &Settings,
+    db: sea_orm::DatabaseConnection,
+) -> anyhow::Result<ImageService> {
+    let images = &settings.images;
+    let blobs = Arc::new(LocalDir::open(&images.storage_dir)?);
+    let queue: Arc<dyn JobQueue> = Arc::new(DbQueue::new(db.clone(), images.visibility_timeout));
+    Ok(ImageService::new(
+        db,
+        blobs,
+        queue,
+        RetryPolicy {
+            max_attempts: images.max_attempts,
+            backoff: images.backoff,
+        },
+    ))
 }
 
 /// The handlers with their services, on a connected and migrated database.
@@ -84,6 +131,7 @@ pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
         tokens: TokenService::new(&settings.jwt),
         products: ProductService::new(db.clone()),
         summary: crate::upstream::build_summary_service(&settings.upstream, db.clone())?,
+        images: build_images(settings, db.clone()).await?,
         db,
         docs_html: crate::http::docs_html(),
         rate_limiting: std::sync::Arc::new(crate::http::ratelimit::RateLimiting {

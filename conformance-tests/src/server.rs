@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use apiary::{api::Api, config::Settings};
+use apiary::{api::Api, config::Settings, jobs::worker::WorkerPool};
 use poem::{
     Server,
     listener::{Acceptor, Listener, TcpListener},
@@ -17,6 +17,8 @@ pub struct TestServer {
     /// The service's own database handle (closing it makes the service unready).
     pub db: DatabaseConnection,
     task: tokio::task::JoinHandle<()>,
+    /// The image workers; dropped with the server (their tasks are aborted).
+    _workers: Option<WorkerPool>,
 }
 
 /// The secret tests sign with: they may mint tokens of their own.
@@ -29,7 +31,11 @@ pub fn test_settings(database_url: &str) -> Settings {
 
 /// `test_settings` with some variables added or replaced.
 pub fn test_settings_with(database_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let storage_dir = fresh_storage_dir();
     let base = [
+        ("STORAGE_DIR", storage_dir.as_str()),
+        ("IMAGE_WORKERS", "2"),
+        ("IMAGE_JOB_BACKOFF_MS", "50"),
         ("APP_ENV", "test"),
         ("BIND_ADDR", "127.0.0.1:0"),
         ("BCRYPT_COST", "4"),
@@ -52,6 +58,16 @@ pub fn test_settings_with(database_url: &str, extra: &[(&str, &str)]) -> Setting
     .expect("test settings are valid")
 }
 
+/// A directory of its own for each test server's image store.
+fn fresh_storage_dir() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir()
+        .join(format!("apiary-test-images-{}-{n}", std::process::id()))
+        .display()
+        .to_string()
+}
+
 impl TestServer {
     /// Starts the service on a fresh database: SQLite, or a new database next to
     /// `TEST_DATABASE_URL` when `postgres` is given.
@@ -69,6 +85,8 @@ impl TestServer {
             .await
             .expect("the service builds");
         let db = api.db.clone();
+        let workers = (settings.images.workers > 0)
+            .then(|| WorkerPool::start(api.images.clone(), settings.images.workers));
         let acceptor = TcpListener::bind(settings.bind_addr)
             .into_acceptor()
             .await
@@ -86,6 +104,7 @@ impl TestServer {
             http: reqwest::Client::new(),
             db,
             task,
+            _workers: workers,
         }
     }
 

@@ -10,7 +10,8 @@ use poem::{
 use tracing::Instrument;
 
 use crate::error::{ApiError, error_response};
-use crate::runtime::context::RequestContext;
+use crate::http::routing::Routed;
+use crate::runtime::{BodyLimit, context::RequestContext};
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -58,8 +59,17 @@ pub async fn request_context<E: Endpoint>(ep: Arc<E>, req: Request) -> Result<Re
 }
 
 /// Refuses a body whose declared length is over the limit before reading any of it.
-/// Bodies without a length are limited while they stream (see `SpecJson`).
-pub async fn body_limit<E: Endpoint>(ep: Arc<E>, req: Request, max: usize) -> Result<Response> {
+/// Bodies without a length are limited while they stream (see `SpecJson`, `Upload`).
+/// The limit is the service-wide one unless the operation sets its own
+/// (`x-max-body-bytes`); the extractors read it from the request.
+pub async fn body_limit<E: Endpoint>(ep: Arc<E>, mut req: Request, max: usize) -> Result<Response> {
+    let max = req
+        .extensions()
+        .get::<Routed>()
+        .and_then(|Routed(op)| op.max_body_bytes)
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .unwrap_or(max);
+    req.set_data(BodyLimit(max));
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -13,7 +13,6 @@ use poem_openapi::OpenApiService;
 
 use crate::api::Api;
 use crate::generated::{ApiAdapters, api_adapters};
-use crate::runtime::BodyLimit;
 
 pub use docs::docs_html;
 
@@ -32,7 +31,6 @@ pub fn app(api: Arc<Api>, max_body_bytes: usize) -> impl Endpoint + 'static {
     let limits = Arc::clone(&api.rate_limiting);
     Route::new()
         .nest("/", openapi_service(api))
-        .data(BodyLimit(max_body_bytes))
         .around(move |ep, req| middleware::body_limit(ep, req, max_body_bytes))
         .around(move |ep, req| ratelimit::rate_limit(ep, req, Arc::clone(&limits)))
         .data(tokens)

@@ -2,6 +2,7 @@
 //! migration is written once and never edited: change the schema with a new one.
 //! Column types are chosen to mean the same on SQLite and PostgreSQL.
 
+mod create_images;
 mod create_profiles_and_orders;
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(CreateUsersAndProducts),
             Box::new(create_profiles_and_orders::CreateProfilesAndOrders),
+            Box::new(create_images::CreateImages),
         ]
     }
 }
