@@ -18,7 +18,7 @@ use crate::domain::{
     tokens::TokenService,
     users::UserService,
 };
-use crate::jobs::{JobQueue, db::DbQueue, worker::WorkerPool};
+use crate::jobs::{JobQueue, db::DbQueue, redis::RedisQueue, worker::WorkerPool};
 use crate::storage::blobs::LocalDir;
 
 /// How long in-flight requests may run on after a shutdown signal.
@@ -30,6 +30,7 @@ pub struct Application {
     api: Arc<Api>,
     max_body_bytes: usize,
     workers: usize,
+    visibility: Duration,
 }
 
 impl Application {
@@ -50,6 +51,7 @@ impl Application {
             api,
             max_body_bytes: settings.max_body_bytes,
             workers: settings.images.workers,
+            visibility: settings.images.visibility_timeout,
         })
     }
 
@@ -61,8 +63,8 @@ impl Application {
     /// Serves (and runs the image workers) until SIGINT or SIGTERM, then lets
     /// in-flight requests and running jobs finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let workers =
-            (self.workers > 0).then(|| WorkerPool::start(self.api.images.clone(), self.workers));
+        let workers = (self.workers > 0)
+            .then(|| WorkerPool::start(self.api.images.clone(), self.workers, self.visibility));
         let app = crate::http::app(self.api, self.max_body_bytes);
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(SHUTDOWN_GRACE))
@@ -81,7 +83,11 @@ pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
         .await
         .context("Failed to open the database")?;
     let images = build_images(settings, db).await?;
-    let workers = WorkerPool::start(images, settings.images.workers.max(1));
+    let workers = WorkerPool::start(
+        images,
+        settings.images.workers.max(1),
+        settings.images.visibility_timeout,
+    );
     shutdown_signal().await;
     workers.shutdown(SHUTDOWN_GRACE).await;
     Ok(())
@@ -94,7 +100,13 @@ pub async fn build_images(
 ) -> anyhow::Result<ImageService> {
     let images = &settings.images;
     let blobs = Arc::new(LocalDir::open(&images.storage_dir)?);
-    let queue: Arc<dyn JobQueue> = Arc::new(DbQueue::new(db.clone(), images.visibility_timeout));
+    let queue: Arc<dyn JobQueue> = match &images.redis_url {
+        Some(url) => Arc::new(
+            RedisQueue::new(url, &images.queue_name, images.visibility_timeout)
+                .context("Failed to set up the Redis job queue")?,
+        ),
+        None => Arc::new(DbQueue::new(db.clone(), images.visibility_timeout)),
+    };
     Ok(ImageService::new(
         db,
         blobs,

@@ -25,6 +25,7 @@
 //! | `IMAGE_JOB_VISIBILITY_SECS` | `60` | 1 ..= 86400 |
 //! | `IMAGE_JOB_MAX_ATTEMPTS` | `5` | 1 ..= 100 |
 //! | `IMAGE_JOB_BACKOFF_MS` | `1000` | 1 ..= 3600000 |
+//! | `IMAGE_QUEUE_NAME` | `apiary:images` | a Redis key prefix |
 
 mod database;
 mod images;

@@ -85,8 +85,13 @@ impl TestServer {
             .await
             .expect("the service builds");
         let db = api.db.clone();
-        let workers = (settings.images.workers > 0)
-            .then(|| WorkerPool::start(api.images.clone(), settings.images.workers));
+        let workers = (settings.images.workers > 0).then(|| {
+            WorkerPool::start(
+                api.images.clone(),
+                settings.images.workers,
+                settings.images.visibility_timeout,
+            )
+        });
         let acceptor = TcpListener::bind(settings.bind_addr)
             .into_acceptor()
             .await

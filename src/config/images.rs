@@ -21,6 +21,9 @@ pub struct ImageSettings {
     pub backoff: Duration,
     /// `REDIS_URL`: the job queue is a Redis stream when set, the database otherwise.
     pub redis_url: Option<String>,
+    /// `IMAGE_QUEUE_NAME`: the Redis keys' prefix (`<name>:jobs`, `<name>:delayed`);
+    /// processes sharing it share one queue.
+    pub queue_name: String,
 }
 
 impl ImageSettings {
@@ -47,6 +50,8 @@ impl ImageSettings {
                 3_600_000,
             )?),
             redis_url: get("REDIS_URL").map(|url| url.trim().to_string()),
+            queue_name: get("IMAGE_QUEUE_NAME")
+                .map_or_else(|| "apiary:images".to_string(), |n| n.trim().to_string()),
         })
     }
 }

@@ -10,7 +10,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::Expr,
+    QuerySelect, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -194,10 +194,14 @@ impl ImageService {
         }
         .insert(&self.db)
         .await?;
-        self.queue
-            .push(id)
-            .await
-            .context("Failed to queue an image job")?;
+        if let Err(error) = self.queue.push(id).await {
+            // Not queued: take the row back, so a failed upload leaves no image behind
+            // (the orphaned original is overwritten by nobody and read by nobody).
+            images::Entity::delete_by_id(id.to_string())
+                .exec(&self.db)
+                .await?;
+            return Err(error.context("Failed to queue an image job").into());
+        }
         Ok(id)
     }
 
@@ -344,6 +348,26 @@ impl ImageService {
             infos.push(info);
         }
         Ok(infos)
+    }
+
+    /// Queues again every job still processing that was accepted more than `age` ago.
+    /// For a queue outside the database: an accepted upload whose push was cut short
+    /// (the process died between the row and the push) is otherwise never run. A job
+    /// queued twice runs twice at worst, which is harmless (see `run_job`).
+    pub async fn requeue_processing(&self, age: std::time::Duration) -> anyhow::Result<usize> {
+        let before = Utc::now() - age;
+        let ids: Vec<String> = images::Entity::find()
+            .select_only()
+            .column(images::Column::Id)
+            .filter(images::Column::Status.eq("processing"))
+            .filter(images::Column::CreatedAt.lt(before))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for id in &ids {
+            self.queue.push(id.parse()?).await?;
+        }
+        Ok(ids.len())
     }
 
     async fn fail(&self, id: Uuid, error: String) -> anyhow::Result<Outcome> {

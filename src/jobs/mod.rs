@@ -1,9 +1,11 @@
 //! Background image jobs: the queue port and the workers that drain it. The queue is
-//! the database by default ([`db::DbQueue`]), a Redis stream when `REDIS_URL` is set.
+//! the database by default ([`db::DbQueue`]), a Redis stream when `REDIS_URL` is set
+//! ([`redis::RedisQueue`]).
 //! Delivery is at least once: a claimed job whose worker dies is handed out again after
 //! the visibility timeout, and jobs are idempotent (see `ImageService::run_job`).
 
 pub mod db;
+pub mod redis;
 pub mod worker;
 
 use std::time::Duration;

@@ -72,8 +72,9 @@ pub struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Starts `size` workers (at least one) and the queue depth gauge.
-    pub fn start(images: ImageService, size: usize) -> Self {
+    /// Starts `size` workers (at least one) and the queue depth gauge. With a queue
+    /// outside the database, jobs whose push may have been lost are queued again first.
+    pub fn start(images: ImageService, size: usize, visibility: Duration) -> Self {
         let (stop, stopped) = watch::channel(false);
         let queue = Arc::clone(images.queue());
         let mut tasks = JoinSet::new();
@@ -89,6 +90,21 @@ impl WorkerPool {
             tasks.spawn(work(images.clone(), stopped.clone(), held));
         }
         tasks.spawn(gauge_depth(Arc::clone(&queue), stopped));
+        if queue.backend() != "database" {
+            let images = images.clone();
+            tokio::spawn(async move {
+                match images.requeue_processing(visibility).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(jobs = n, "queued unfinished image jobs again"),
+                    Err(error) => {
+                        tracing::warn!(
+                            error = format!("{error:#}"),
+                            "could not requeue unfinished jobs"
+                        );
+                    }
+                }
+            });
+        }
         Self {
             stop,
             tasks,
