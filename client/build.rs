@@ -1,6 +1,6 @@
 //! Generates the apiary SDK from `spec/openapi.yaml` with progenitor.
 //!
-//! Steps: read and parse the spec, apply the one documented adaptation
+//! Steps: read and parse the spec, apply the documented adaptations
 //! (`adapt_for_progenitor`), check that every remaining construct is one progenitor
 //! can express (`check_progenitor_can_express`, which fails the build naming the spec
 //! location otherwise), generate, pretty-print into `OUT_DIR/apiary_client.rs`.
@@ -112,7 +112,8 @@ fn marked_operations(spec: &OpenAPI) -> Vec<String> {
     marked
 }
 
-/// The one transform applied to the parsed spec before progenitor sees it.
+/// The transforms applied to the parsed spec before progenitor sees it: the marked
+/// error formats here, and binary uploads in [`keep_raw_uploads`].
 ///
 /// It touches only the operations with a response marked [`ERROR_FORMAT_MARKER`], and
 /// only their error responses whose single media type is `application/problem+json`.
@@ -161,6 +162,34 @@ fn adapt_for_progenitor(spec: &mut OpenAPI) -> Vec<String> {
              its one error type is the JSON one; they arrive as Error::UnexpectedResponse",
             method.to_uppercase(),
             dropped.join(", ")
+        ));
+    }
+    done.extend(keep_raw_uploads(spec));
+    done
+}
+
+/// The second documented transform: a binary upload body offered as both
+/// `multipart/form-data` (one `file` field) and `application/octet-stream` keeps only
+/// the octet-stream variant, which progenitor sends as raw bytes (it cannot build
+/// multipart bodies, and fails on a body with two media types). Bodies with any other
+/// media types are left for the checks to report.
+fn keep_raw_uploads(spec: &mut OpenAPI) -> Vec<String> {
+    let mut done = Vec::new();
+    for (path, method, operation) in operations_mut(spec) {
+        let Some(ReferenceOr::Item(body)) = operation.request_body.as_mut() else {
+            continue;
+        };
+        let mut media: Vec<&str> = body.content.keys().map(String::as_str).collect();
+        media.sort_unstable();
+        if media != ["application/octet-stream", "multipart/form-data"] {
+            continue;
+        }
+        body.content.shift_remove("multipart/form-data");
+        done.push(format!(
+            "{} ({} {path}): kept only the application/octet-stream request body \
+             (progenitor cannot send multipart/form-data); the SDK uploads raw bytes",
+            operation.operation_id.as_deref().unwrap_or("?"),
+            method.to_uppercase()
         ));
     }
     done

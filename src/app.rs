@@ -13,9 +13,15 @@ use poem::{
 use crate::api::Api;
 use crate::config::Settings;
 use crate::domain::{
-    passwords::PasswordHasher, products::ProductService, tokens::TokenService, users::UserService,
+    images::{ImageService, RetryPolicy},
+    passwords::PasswordHasher,
+    products::ProductService,
+    tokens::TokenService,
+    users::UserService,
 };
 use crate::http::Exposure;
+use crate::jobs::{JobQueue, db::DbQueue, redis::RedisQueue, worker::WorkerPool};
+use crate::storage::blobs::LocalDir;
 
 /// How long in-flight requests may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -27,6 +33,8 @@ pub struct Application {
     metrics: Option<(TcpAcceptor, SocketAddr)>,
     api: Arc<Api>,
     max_body_bytes: usize,
+    workers: usize,
+    visibility: Duration,
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
@@ -57,6 +65,8 @@ impl Application {
             metrics,
             api,
             max_body_bytes: settings.max_body_bytes,
+            workers: settings.images.workers,
+            visibility: settings.images.visibility_timeout,
         })
     }
 
@@ -75,13 +85,17 @@ impl Application {
         &self.api.db
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves (and runs the image workers) until SIGINT or SIGTERM, then lets
+    /// in-flight requests and running jobs finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `stop` completes, then lets in-flight requests finish.
+    /// Serves (and runs the image workers) until `stop` completes, then lets in-flight
+    /// requests and running jobs finish.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let workers = (self.workers > 0)
+            .then(|| WorkerPool::start(self.api.images.clone(), self.workers, self.visibility));
         let (stopping, stopped) = tokio::sync::watch::channel(false);
         let wait = move || {
             let mut stopped = stopped.clone();
@@ -122,9 +136,53 @@ impl Application {
             let _ = stopping.send(true);
             Ok(())
         };
-        tokio::try_join!(main, metrics, signal).context("Server failed")?;
-        Ok(())
+        let served = tokio::try_join!(main, metrics, signal).context("Server failed");
+        if let Some(workers) = workers {
+            workers.shutdown(SHUTDOWN_GRACE).await;
+        }
+        served.map(drop)
     }
+}
+
+/// `<binary> worker`: only the image workers, for scale-out, until SIGINT or SIGTERM.
+pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
+    let db = crate::storage::connect(&settings.database)
+        .await
+        .context("Failed to open the database")?;
+    let images = build_images(settings, db).await?;
+    let workers = WorkerPool::start(
+        images,
+        settings.images.workers.max(1),
+        settings.images.visibility_timeout,
+    );
+    shutdown_signal().await;
+    workers.shutdown(SHUTDOWN_GRACE).await;
+    Ok(())
+}
+
+/// The image service on its storage directory and job queue.
+pub async fn build_images(
+    settings: &Settings,
+    db: sea_orm::DatabaseConnection,
+) -> anyhow::Result<ImageService> {
+    let images = &settings.images;
+    let blobs = Arc::new(LocalDir::open(&images.storage_dir)?);
+    let queue: Arc<dyn JobQueue> = match &images.redis_url {
+        Some(url) => Arc::new(
+            RedisQueue::new(url, &images.queue_name, images.visibility_timeout)
+                .context("Failed to set up the Redis job queue")?,
+        ),
+        None => Arc::new(DbQueue::new(db.clone(), images.visibility_timeout)),
+    };
+    Ok(ImageService::new(
+        db,
+        blobs,
+        queue,
+        RetryPolicy {
+            max_attempts: images.max_attempts,
+            backoff: images.backoff,
+        },
+    ))
 }
 
 /// The handlers with their services, on a connected and migrated database.
@@ -155,6 +213,7 @@ pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
         tokens: TokenService::new(&settings.jwt),
         products: ProductService::new(db.clone()),
         summary: crate::upstream::build_summary_service(&settings.upstream, db.clone())?,
+        images: build_images(settings, db.clone()).await?,
         db,
         docs_html: crate::http::docs_html(),
         rate_limiting: std::sync::Arc::new(crate::http::ratelimit::RateLimiting {

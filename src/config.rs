@@ -20,8 +20,15 @@
 //! | `JWT_ISSUER` | `apiary` | non-empty |
 //! | `JWT_AUDIENCE` | `apiary-api` | non-empty |
 //! | `BCRYPT_COST` | `12` | 10 ..= 31 (4 ..= 31 when `APP_ENV=test`) |
+//! | `STORAGE_DIR` | `data/images` | a directory (created on start) |
+//! | `IMAGE_WORKERS` | the number of cores | 0 ..= 256 (0: no worker in this process) |
+//! | `IMAGE_JOB_VISIBILITY_SECS` | `60` | 1 ..= 86400 |
+//! | `IMAGE_JOB_MAX_ATTEMPTS` | `5` | 1 ..= 100 |
+//! | `IMAGE_JOB_BACKOFF_MS` | `1000` | 1 ..= 3600000 |
+//! | `IMAGE_QUEUE_NAME` | `apiary:images` | a Redis key prefix |
 
 mod database;
+mod images;
 mod secret;
 #[cfg(test)]
 mod tests;
@@ -29,6 +36,7 @@ mod tests;
 use std::{net::SocketAddr, str::FromStr, time::Duration};
 
 pub use database::DatabaseSettings;
+pub use images::ImageSettings;
 pub use secret::Secret;
 
 /// Shortest accepted JWT secret: HS256 keys shorter than the hash output weaken it.
@@ -119,6 +127,8 @@ pub struct Settings {
     pub upstream: crate::upstream::UpstreamSettings,
     /// Rate limits: backend, scale, overrides, trusted proxies.
     pub rate_limits: crate::ratelimit::RateLimitConfig,
+    /// The image pipeline: storage directory, workers, job queue.
+    pub images: ImageSettings,
 }
 
 impl Settings {
@@ -173,6 +183,7 @@ impl Settings {
         let upstream = crate::upstream::UpstreamSettings::from_lookup(get)?;
         let rate_limits =
             crate::ratelimit::RateLimitConfig::from_lookup(app_env == AppEnv::Production, get)?;
+        let images = ImageSettings::from_lookup(&get)?;
 
         Ok(Self {
             app_env,
@@ -186,6 +197,7 @@ impl Settings {
             bcrypt_concurrency,
             upstream,
             rate_limits,
+            images,
         })
     }
 }

@@ -62,6 +62,9 @@ impl From<DomainError> for Problem {
                 Problem::validation(vec![FieldError { field, message }])
             }
             DomainError::InvalidCredentials => Problem::new(401, error.to_string()),
+            DomainError::Unsupported(_) => Problem::new(415, error.to_string()),
+            DomainError::Unprocessable(_) => Problem::new(422, error.to_string()),
+            DomainError::NotReady(_) => Problem::new(409, error.to_string()),
             DomainError::Unavailable(_) => Problem::new(503, error.to_string()),
             DomainError::Internal(cause) => {
                 tracing::error!(error = ?cause, "request failed");

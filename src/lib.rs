@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod generated;
 pub mod http;
+pub mod jobs;
 pub mod ratelimit;
 pub mod runtime;
 pub mod spec;

@@ -1,4 +1,5 @@
-//! The service binary: wiring only.
+//! The service binary: wiring only. `apiary` (or `apiary serve`) serves the API with
+//! image workers in process; `apiary worker` runs only the image workers.
 
 use std::process::ExitCode;
 
@@ -14,7 +15,15 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
-    match run(settings).await {
+    let outcome = match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => run(settings).await,
+        Some("worker") => apiary::app::run_worker(&settings).await,
+        Some(other) => {
+            eprintln!("apiary: unknown command `{other}`; use `serve` (the default) or `worker`");
+            return ExitCode::FAILURE;
+        }
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");

@@ -6,6 +6,8 @@
 //! - `x-deprecated-at`, `x-sunset` (dates) and `x-successor` (an operationId) on a
 //!   `deprecated: true` operation: its `Deprecation`, `Sunset` and `Link` headers.
 //! - `x-rate-limit: {requests: N, per: "1m", key: ip | user}`: the operation's budget.
+//! - `x-max-body-bytes: N` on an operation with a binary upload body: its own body
+//!   limit in place of the service-wide one.
 //!   `per` is a whole number of `s`, `m`, `h` or `d`. An operation with a limit must
 //!   document its 429, so clients know what being limited looks like.
 
@@ -243,6 +245,25 @@ fn parse_duration(text: &str) -> Option<u64> {
         _ => return None,
     };
     number.checked_mul(seconds).filter(|s| *s > 0)
+}
+
+/// The operation's `x-max-body-bytes`, checked: only an upload body may raise its limit.
+pub fn max_body_bytes(op: &Operation, is_upload: bool, location: &str) -> Result<Option<u64>> {
+    let Some(value) = op.extensions.get("x-max-body-bytes") else {
+        return Ok(None);
+    };
+    let location = format!("{location}.x-max-body-bytes");
+    let bytes = value
+        .as_u64()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| SpecError::new(&location, "must be a whole number of bytes, at least 1"))?;
+    if !is_upload {
+        return Err(SpecError::new(
+            location,
+            "only an operation with a binary upload body may set its own body limit",
+        ));
+    }
+    Ok(Some(bytes))
 }
 
 #[cfg(test)]

@@ -129,7 +129,8 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let table = operation_table(&ops, &spec.middleware_headers);
     let runtime = &spec.runtime;
     Ok(quote! {
-        use #runtime::SpecJson;
+        #[allow(unused_imports)]
+        use #runtime::{ImageBytes, SpecJson, Upload};
 
         /// A model bound to its schema in the spec, which validates it on the way in.
         pub trait SpecSchema {
@@ -316,6 +317,10 @@ fn operation_table(ops: &[operations::Op], middleware_headers: &[String]) -> Tok
             .as_ref()
             .map_or_else(|| quote! { None }, extensions::RateLimit::tokens);
         let handler = &op.handler;
+        let max_body = match op.max_body_bytes {
+            Some(bytes) => quote! { Some(#bytes) },
+            None => quote! { None },
+        };
         let version = match &op.version {
             Some(v) => quote! { Some(#v) },
             None => quote! { None },
@@ -345,6 +350,7 @@ fn operation_table(ops: &[operations::Op], middleware_headers: &[String]) -> Tok
                 deprecated: #deprecated,
                 statuses: &[#(#statuses),*],
                 rate_limit: #rate_limit,
+                max_body_bytes: #max_body,
                 handler: #handler,
                 version: #version,
                 deprecation: #deprecation,
@@ -366,6 +372,8 @@ fn operation_table(ops: &[operations::Op], middleware_headers: &[String]) -> Tok
             pub statuses: &'static [u16],
             /// The operation's `x-rate-limit`, if it has one.
             pub rate_limit: Option<RateLimitMeta>,
+            /// `x-max-body-bytes`: this operation's body limit, over the service-wide one.
+            pub max_body_bytes: Option<u64>,
             /// The trait method serving it (shared by identical v1 and v2 operations).
             pub handler: &'static str,
             /// `v1` for a path under `/v1/`.

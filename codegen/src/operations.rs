@@ -31,6 +31,8 @@ pub struct Op {
     pub body: Option<Body>,
     pub responses: Vec<Variant>,
     pub rate_limit: Option<crate::extensions::RateLimit>,
+    /// `x-max-body-bytes`: the body limit of an upload operation.
+    pub max_body_bytes: Option<u64>,
     pub deprecation: Option<crate::extensions::Deprecation>,
     /// `v1` for `/v1/...`: the API version of a versioned path.
     pub version: Option<String>,
@@ -59,6 +61,9 @@ pub enum Body {
     /// JSON checked against the spec schema at `#/components/schemas/<name>`.
     Json(proc_macro2::Ident),
     Form(proc_macro2::Ident),
+    /// A file upload: `multipart/form-data` with one binary `file` field, or the raw
+    /// bytes as `application/octet-stream`.
+    Upload,
 }
 
 pub struct Variant {
@@ -150,6 +155,7 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
         None => "none".to_string(),
         Some(Body::Json(ty)) => format!("json {ty}"),
         Some(Body::Form(ty)) => format!("form {ty}"),
+        Some(Body::Upload) => format!("upload, limit {:?}", op.max_body_bytes),
     };
     let responses = op
         .responses
@@ -270,6 +276,8 @@ fn read_operation(
     let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
     let rate_limit = crate::extensions::rate_limit(op, &statuses, location)?;
     let deprecation = crate::extensions::deprecation(op, location)?;
+    let max_body_bytes =
+        crate::extensions::max_body_bytes(op, matches!(body, Some(Body::Upload)), location)?;
     let version = path
         .split('/')
         .nth(1)
@@ -293,6 +301,7 @@ fn read_operation(
         body,
         responses,
         rate_limit,
+        max_body_bytes,
         deprecation,
         version,
         extra,
@@ -511,6 +520,11 @@ fn read_body(body: &RequestBody, location: &str) -> Result<Body> {
             "optional request bodies are not supported; set `required: true`",
         ));
     }
+    if body.content.contains_key("multipart/form-data")
+        || body.content.contains_key("application/octet-stream")
+    {
+        return read_upload_body(body, location);
+    }
     let mut content = body.content.iter();
     let (Some((content_type, media)), None) = (content.next(), content.next()) else {
         return Err(SpecError::new(
@@ -537,6 +551,64 @@ fn read_body(body: &RequestBody, location: &str) -> Result<Body> {
             "request bodies may be application/json or application/x-www-form-urlencoded",
         )),
     }
+}
+
+/// The one multipart construct supported: a binary upload, offered both as
+/// `multipart/form-data` with exactly one required `format: binary` property `file` and
+/// as `application/octet-stream` with a `format: binary` string. Anything else is refused.
+fn read_upload_body(body: &RequestBody, location: &str) -> Result<Body> {
+    let refuse = |at: String| {
+        SpecError::new(
+            at,
+            "the only multipart or octet-stream body supported is a binary upload: \
+             `multipart/form-data` with one required `format: binary` property `file`, \
+             plus `application/octet-stream` with `type: string, format: binary`",
+        )
+    };
+    let content = format!("{location}.content");
+    if body.content.len() != 2 {
+        let named = body
+            .content
+            .keys()
+            .find(|k| {
+                matches!(
+                    k.as_str(),
+                    "multipart/form-data" | "application/octet-stream"
+                )
+            })
+            .map_or_else(|| content.clone(), |k| format!("{content}.{k}"));
+        return Err(refuse(named));
+    }
+    for (content_type, media) in &body.content {
+        let at = format!("{content}.{content_type}.schema");
+        let Some(ReferenceOr::Item(schema)) = &media.schema else {
+            return Err(refuse(at));
+        };
+        match (content_type.as_str(), &schema.schema_kind) {
+            ("application/octet-stream", kind) if is_binary(kind) => {}
+            ("multipart/form-data", SchemaKind::Type(Type::Object(object)))
+                if object.required == ["file"]
+                    && object.properties.len() == 1
+                    && object.additional_properties.is_none() =>
+            {
+                match object.properties.get("file") {
+                    Some(ReferenceOr::Item(file)) if is_binary(&file.schema_kind) => {}
+                    _ => return Err(refuse(format!("{at}.properties.file"))),
+                }
+            }
+            _ => return Err(refuse(at)),
+        }
+    }
+    Ok(Body::Upload)
+}
+
+fn is_binary(kind: &SchemaKind) -> bool {
+    matches!(
+        kind,
+        SchemaKind::Type(Type::String(string))
+            if string.enumeration.is_empty()
+                && matches!(string.format, VariantOrUnknownOrEmpty::Item(StringFormat::Binary))
+    )
 }
 
 fn read_responses(spec: &Spec, op: &Operation, location: &str) -> Result<Vec<Variant>> {
@@ -640,6 +712,24 @@ fn read_payload(content_type: &str, media: &MediaType, location: &str) -> Result
     let Some(schema) = &media.schema else {
         return Err(SpecError::new(location, "a response body needs a schema"));
     };
+    if content_type.contains('*') {
+        return match &media.schema {
+            Some(ReferenceOr::Item(schema))
+                if content_type == "image/*" && is_binary(&schema.schema_kind) =>
+            {
+                Ok(Payload {
+                    content_type: content_type.to_string(),
+                    ty: quote! { ImageBytes },
+                    schema: None,
+                })
+            }
+            _ => Err(SpecError::new(
+                location,
+                "the only media range supported in a response is `image/*` with \
+                 `type: string, format: binary` (the handler names the exact type)",
+            )),
+        };
+    }
     let is_json = content_type == "application/json" || content_type.ends_with("+json");
     let is_text = content_type.starts_with("text/") || content_type == "application/yaml";
     match schema {
@@ -857,6 +947,7 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
     }
     match &op.body {
         Some(Body::Json(ty) | Body::Form(ty)) => args.push(quote! { body: #ty }),
+        Some(Body::Upload) => args.push(quote! { body: #runtime::Upload }),
         None => {}
     }
     quote! {
@@ -931,6 +1022,10 @@ fn adapter_method(op: &Op) -> TokenStream {
             params.push(quote! { body: poem_openapi::payload::Form<#ty> });
             call.push(quote! { body.0 });
         }
+        Some(Body::Upload) => {
+            params.push(quote! { body: Upload });
+            call.push(quote! { body });
+        }
         None => {}
     }
     quote! {
@@ -956,7 +1051,8 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
         let content_type = variant
             .payload
             .as_ref()
-            .filter(|p| !matches!(p.content_type.as_str(), "application/json"))
+            // `image/*`: the payload sets the exact type of the bytes it carries.
+            .filter(|p| !matches!(p.content_type.as_str(), "application/json" | "image/*"))
             .map(|p| {
                 let ct = &p.content_type;
                 quote! { , content_type = #ct }

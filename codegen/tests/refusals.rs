@@ -164,3 +164,97 @@ fn keywords_that_do_not_fit_the_type_are_refused() {
         "{message}"
     );
 }
+
+const UPLOAD_OP: &str = r##"      operationId: createThing
+      summary: s
+      tags: [things]
+      x-max-body-bytes: 1000
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties:
+                file: {type: string, format: binary, description: f}
+          application/octet-stream:
+            schema: {type: string, format: binary}
+      responses:
+        "200":
+          description: ok
+          headers:
+            ETag: {required: true, schema: {type: string}}
+          content:
+            image/*:
+              schema: {type: string, format: binary}"##;
+
+#[test]
+fn a_binary_upload_and_an_image_response_are_generated() {
+    let code = generate(&spec_with(UPLOAD_OP, ""), &Options::default()).expect("generates");
+    assert!(code.contains("body: Upload"), "{code}");
+    assert!(code.contains("ImageBytes"), "{code}");
+    assert!(code.contains("max_body_bytes: Some(1000"), "{code}");
+}
+
+#[test]
+fn a_multipart_body_with_another_field_is_refused() {
+    let op = UPLOAD_OP.replace(
+        "                file: {type: string, format: binary, description: f}",
+        "                file: {type: string, format: binary, description: f}\n                note: {type: string, description: n}",
+    );
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("requestBody.content.multipart/form-data.schema"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_multipart_file_that_is_not_binary_is_refused() {
+    let op = UPLOAD_OP.replace(
+        "file: {type: string, format: binary, description: f}",
+        "file: {type: string, description: f}",
+    );
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("multipart/form-data.schema.properties.file"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_octet_stream_body_alone_is_refused() {
+    let op = UPLOAD_OP.replace(
+        "          multipart/form-data:\n            schema:\n              type: object\n              required: [file]\n              properties:\n                file: {type: string, format: binary, description: f}\n",
+        "",
+    );
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("requestBody.content.application/octet-stream"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_media_range_other_than_image_is_refused() {
+    let op = UPLOAD_OP.replace("image/*:", "text/*:");
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("responses.200.content.text/*"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_body_limit_on_a_json_operation_is_refused() {
+    let op = GOOD_OP.replace(
+        "tags: [things]",
+        "tags: [things]\n      x-max-body-bytes: 10",
+    );
+    let message = refusal(&spec_with(&op, ""));
+    assert!(
+        message.contains("paths./v1/things.post.x-max-body-bytes"),
+        "{message}"
+    );
+}

@@ -247,13 +247,21 @@ impl Contract {
                 Err("a body was sent where the spec documents none".into())
             };
         };
-        if !content.contains_key(&actual) {
+        // The exact type, or a documented range such as `image/*` that covers it.
+        let documented = content.keys().find(|media| {
+            **media == actual
+                || media
+                    .strip_suffix("/*")
+                    .is_some_and(|kind| actual.split('/').next() == Some(kind))
+        });
+        let Some(documented) = documented else {
             return Err(format!(
                 "content type {actual:?} is not documented (documented: {:?})",
                 content.keys().collect::<Vec<_>>()
             ));
-        }
-        let schema_pointer = format!("{base}/content/{}/schema", escape_pointer(&actual));
+        };
+        let schema_pointer = format!("{base}/content/{}/schema", escape_pointer(documented));
+        let binary = content[documented]["schema"]["format"] == "binary";
         if actual == "application/json" || actual.ends_with("+json") {
             let body = serde_json::from_slice::<Value>(&reply.body)
                 .map_err(|e| format!("body is not JSON: {e}"))?;
@@ -263,6 +271,10 @@ impl Contract {
                     "problem.status {} differs from the status",
                     body["status"]
                 ));
+            }
+        } else if binary {
+            if reply.body.is_empty() {
+                return Err("a binary body is empty".into());
             }
         } else if std::str::from_utf8(&reply.body).is_err() {
             return Err("a text body is not UTF-8".into());

@@ -27,7 +27,11 @@ pub fn test_settings(database_url: &str) -> Settings {
 
 /// `test_settings` with some variables added or replaced.
 pub fn test_settings_with(database_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let storage_dir = fresh_storage_dir();
     let base = [
+        ("STORAGE_DIR", storage_dir.as_str()),
+        ("IMAGE_WORKERS", "2"),
+        ("IMAGE_JOB_BACKOFF_MS", "50"),
         ("APP_ENV", "test"),
         ("BIND_ADDR", "127.0.0.1:0"),
         ("BCRYPT_COST", "4"),
@@ -48,6 +52,16 @@ pub fn test_settings_with(database_url: &str, extra: &[(&str, &str)]) -> Setting
             .map(|(_, v)| v.to_string())
     })
     .expect("test settings are valid")
+}
+
+/// A directory of its own for each test server's image store.
+fn fresh_storage_dir() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir()
+        .join(format!("apiary-test-images-{}-{n}", std::process::id()))
+        .display()
+        .to_string()
 }
 
 impl TestServer {

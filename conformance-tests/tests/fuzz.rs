@@ -13,6 +13,10 @@
 //!   or format not matched, null where not nullable, an unknown property where
 //!   `additionalProperties` is false, a body that is not an object.
 //!
+//! A binary upload body is sent as raw bytes, one of three files (a small PNG: 202,
+//! text: 415, nothing: 422; see `requests::UPLOADS`); its invalid cases break its
+//! parameters only. Optional header parameters (`If-None-Match`) are left out.
+//!
 //! Every reply must: conform to the spec (`Contract::check`: documented status, content
 //! type, headers, body schema); never be a 5xx; refuse invalid input with a 422 problem
 //! naming the field; never refuse valid input (with a good token where one is needed)

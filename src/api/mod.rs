@@ -4,6 +4,7 @@
 
 mod account;
 mod auth;
+mod images;
 mod products;
 mod system;
 mod users;
@@ -11,7 +12,8 @@ mod users;
 use sea_orm::DatabaseConnection;
 
 use crate::domain::{
-    products::ProductService, summary::SummaryService, tokens::TokenService, users::UserService,
+    images::ImageService, products::ProductService, summary::SummaryService, tokens::TokenService,
+    users::UserService,
 };
 
 /// Everything the handlers need; one value implements every tag's trait.
@@ -21,6 +23,7 @@ pub struct Api {
     pub tokens: TokenService,
     pub products: ProductService,
     pub summary: SummaryService,
+    pub images: ImageService,
     /// The rate limiter and its configuration, for the middleware.
     pub rate_limiting: std::sync::Arc<crate::http::ratelimit::RateLimiting>,
     /// The `/docs` page, rendered once.

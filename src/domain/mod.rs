@@ -2,6 +2,7 @@
 //! access tokens (`tokens`) and the catalogue (`products`). Services are cheap to
 //! clone (they hold a pooled connection or shared keys) and report [`DomainError`].
 
+pub mod images;
 pub mod passwords;
 pub mod products;
 pub mod summary;
@@ -29,6 +30,15 @@ pub enum DomainError {
     /// A value breaks a business rule; `field` names it as the API does.
     #[error("{field}: {message}")]
     InvalidInput { field: String, message: String },
+    /// The input is of a kind the use case does not handle at all (e.g. not an image).
+    #[error("{0}")]
+    Unsupported(String),
+    /// The input is of the right kind but cannot be used (e.g. an undecodable image).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// The resource exists but is not ready for this yet (e.g. still being processed).
+    #[error("{0}")]
+    NotReady(String),
     /// Unknown email or wrong password: deliberately indistinguishable.
     #[error("The email or password is wrong.")]
     InvalidCredentials,

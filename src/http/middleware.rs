@@ -151,15 +151,20 @@ async fn admit_and_call<E: Endpoint>(
         Admission::Allowed(decision) => Some(decision),
         Admission::Unlimited => None,
     };
-    let mut response = if declared_length_over(&req, edge.max_body_bytes) {
+    // The service-wide limit, unless the operation sets its own (`x-max-body-bytes`).
+    let max_body_bytes = operation
+        .and_then(|op| op.max_body_bytes)
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .unwrap_or(edge.max_body_bytes);
+    let mut response = if declared_length_over(&req, max_body_bytes) {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("The body is larger than {} bytes.", edge.max_body_bytes),
+            format!("The body is larger than {max_body_bytes} bytes."),
         )
         .as_response()
     } else {
         req.extensions_mut().insert(edge.tokens.clone());
-        req.extensions_mut().insert(BodyLimit(edge.max_body_bytes));
+        req.extensions_mut().insert(BodyLimit(max_body_bytes));
         // Errors of a limited operation become answers here, not above, so that the
         // budget headers go on them too.
         let target = decision
@@ -179,7 +184,7 @@ async fn admit_and_call<E: Endpoint>(
 
 /// Whether the body's declared length is over the limit: such a body is refused before
 /// any of it is read. Bodies without a length are limited while they stream (see
-/// `SpecJson`).
+/// `SpecJson`, `Upload`).
 fn declared_length_over(req: &Request, max: usize) -> bool {
     req.headers()
         .get(header::CONTENT_LENGTH)

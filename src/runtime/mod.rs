@@ -5,9 +5,11 @@
 mod auth;
 mod body;
 pub mod context;
+mod upload;
 
 pub use auth::{Principal, check_bearer};
 pub use body::{BodyLimit, SpecJson};
+pub use upload::{ImageBytes, Upload};
 
 use crate::generated::Problem;
 

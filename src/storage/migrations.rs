@@ -3,6 +3,7 @@
 //! Column types are chosen to mean the same on SQLite and PostgreSQL.
 
 mod count_products;
+mod create_images;
 mod create_profiles_and_orders;
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateUsersAndProducts),
             Box::new(create_profiles_and_orders::CreateProfilesAndOrders),
             Box::new(count_products::CountProducts),
+            Box::new(create_images::CreateImages),
         ]
     }
 }

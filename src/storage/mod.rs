@@ -2,6 +2,7 @@
 //! `DATABASE_URL` says so; the same code and migrations serve both. Opening the
 //! database ([`connect`]) runs the migrations and seeds the demo catalogue.
 
+pub mod blobs;
 pub mod entities;
 pub mod migrations;
 mod seed;

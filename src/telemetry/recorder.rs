@@ -35,6 +35,13 @@ pub const UPSTREAM_DURATION: &str = "apiary_upstream_request_duration_seconds";
 /// Failed upstream calls, by `source` and `reason`.
 pub const UPSTREAM_FAILURES: &str = "apiary_upstream_failures_total";
 
+/// Image jobs settled, by `outcome` (`done`, `failed`, `retried`).
+pub const JOBS: &str = "apiary_jobs_total";
+/// Time one attempt of an image job took, in seconds.
+pub const JOB_DURATION: &str = "apiary_job_duration_seconds";
+/// Image jobs waiting in the queue (refreshed by the workers every few seconds).
+pub const JOB_QUEUE_DEPTH: &str = "apiary_job_queue_depth";
+
 /// Latency buckets in seconds: 100 µs to 10 s, finer where a fast API lives.
 const LATENCY_BUCKETS: &[f64] = &[
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,

@@ -6,6 +6,7 @@
 mod account;
 mod auth;
 mod framework;
+mod images;
 mod limits;
 mod metrics;
 mod products;
@@ -91,6 +92,8 @@ async fn run_suite(postgres: Option<&str>) {
         products::exercise(&server, &contract, version).await;
         summary::exercise(&server, &contract, version).await;
     }
+    images::exercise(&server, &contract).await;
+    images::exercise_still_processing(postgres, &contract).await;
     versions::exercise(&server, &contract).await;
     framework::exercise(&server, &contract).await;
     summary::exercise_upstream_failures(postgres, &contract).await;

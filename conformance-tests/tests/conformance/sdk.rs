@@ -98,4 +98,56 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     assert_eq!(problem.status, 404);
     assert!(!problem.request_id.is_empty());
     contract.check_decoded("getProduct", 404, &problem);
+
+    // Uploads: the SDK sends raw bytes (its spec keeps only the octet-stream body).
+    let job = authed
+        .upload_image()
+        .body(super::images::png(320, 240))
+        .send()
+        .await
+        .expect("accepted");
+    assert_eq!(job.status().as_u16(), 202);
+    assert_eq!(job.status, types::ImageStatus::Processing);
+    contract.check_decoded("uploadImage", 202, &*job);
+    let mut image = None;
+    for _ in 0..300 {
+        let current = authed
+            .get_image()
+            .image_id(job.id)
+            .send()
+            .await
+            .expect("the image")
+            .into_inner();
+        if current.status != types::ImageStatus::Processing {
+            image = Some(current);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let image = image.expect("the job ends within 30 s");
+    assert_eq!(image.status, types::ImageStatus::Done);
+    contract.check_decoded("getImage", 200, &image);
+    let thumb = authed
+        .get_image_variant()
+        .image_id(job.id)
+        .size(types::GetImageVariantSize::Thumb)
+        .send()
+        .await
+        .expect("the thumbnail");
+    assert_eq!(
+        thumb
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/png")
+    );
+    let refused = authed
+        .upload_image()
+        .body(b"not a picture".to_vec())
+        .send()
+        .await
+        .expect_err("text is not an image");
+    let problem = problem_of(refused).await.expect("a problem document");
+    assert_eq!(problem.status, 415);
+    contract.check_decoded("uploadImage", 415, &problem);
 }

@@ -121,7 +121,9 @@ impl Case {
             Auth::NotNeeded | Auth::Missing => {}
         }
         if let (Some(_), Some(spec)) = (&self.body, &self.op.body) {
-            let media = if spec.form {
+            let media = if spec.upload {
+                "application/octet-stream"
+            } else if spec.form {
                 "application/x-www-form-urlencoded"
             } else {
                 "application/json"
@@ -133,6 +135,9 @@ impl Case {
 
     pub fn body_text(&self) -> Option<String> {
         let body = self.body.as_ref()?;
+        if self.op.body.as_ref().is_some_and(|b| b.upload) {
+            return Some(format!("<{} file>", body.as_str().unwrap_or_default()));
+        }
         let form = self.op.body.as_ref().is_some_and(|b| b.form);
         Some(if form {
             let pairs: Vec<(String, String)> = body
@@ -153,8 +158,16 @@ impl Case {
         for (name, value) in self.headers() {
             request = request.header(name, value);
         }
-        if let Some(body) = self.body_text() {
-            request = request.body(body);
+        let upload = self.op.body.as_ref().is_some_and(|b| b.upload);
+        match (&self.body, upload) {
+            (Some(kind), true) => {
+                request = request.body(upload_bytes(kind.as_str().unwrap_or_default()));
+            }
+            _ => {
+                if let Some(body) = self.body_text() {
+                    request = request.body(body);
+                }
+            }
         }
         request
     }
@@ -220,10 +233,35 @@ pub fn valid_params(op: &Op, hints: &Hints) -> Vec<BoxedStrategy<Option<String>>
         .collect()
 }
 
+/// The kinds of file an upload case sends, by name: a small PNG (accepted), text
+/// (not an image: 415) and nothing at all (422). All are schema-valid binary bodies.
+pub const UPLOADS: [&str; 3] = ["png", "text", "empty"];
+
+/// The bytes of an upload kind.
+pub fn upload_bytes(kind: &str) -> Vec<u8> {
+    match kind {
+        "png" => {
+            let image = image::RgbImage::from_pixel(24, 16, image::Rgb([1, 2, 3]));
+            let mut out = std::io::Cursor::new(Vec::new());
+            image
+                .write_to(&mut out, image::ImageFormat::Png)
+                .expect("a PNG encodes");
+            out.into_inner()
+        }
+        "text" => b"plain text, not a picture".to_vec(),
+        _ => Vec::new(),
+    }
+}
+
 pub fn valid_body(op: &Op, hints: &Hints) -> BoxedStrategy<Option<Value>> {
     let Some(spec) = &op.body else {
         return Just(None).boxed();
     };
+    if spec.upload {
+        return proptest::sample::select(UPLOADS.to_vec())
+            .prop_map(|kind| Some(json!(kind)))
+            .boxed();
+    }
     let fields: Vec<BoxedStrategy<Option<(String, Value)>>> = spec
         .props
         .iter()
@@ -413,7 +451,7 @@ pub fn invalid_cases(op: &Arc<Op>, env: &Arc<Env>, hints: &Hints) -> Option<Boxe
                 add,
             ));
         }
-        if !spec.form {
+        if !spec.form && !spec.upload {
             let replace: Apply = Arc::new(|d: &mut Draft, v: Value| d.body = Some(v));
             ways.push((
                 "body is not an object".into(),

@@ -240,6 +240,10 @@ pub fn date_times() -> BoxedStrategy<String> {
         .boxed()
 }
 
+pub fn uuids() -> BoxedStrategy<String> {
+    "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}".boxed()
+}
+
 /// Valid strings of `lo..=hi` characters for `spec`, ignoring its own length bounds.
 pub fn strings(spec: &StrSpec, lo: usize, hi: usize) -> BoxedStrategy<String> {
     if let Some(choices) = &spec.choices {
@@ -248,6 +252,7 @@ pub fn strings(spec: &StrSpec, lo: usize, hi: usize) -> BoxedStrategy<String> {
     match (&spec.pattern, spec.format.as_deref()) {
         (None, None) => free_text(lo, hi),
         (None, Some("email")) => emails(lo, hi),
+        (None, Some("uuid")) => uuids(),
         (None, Some("date-time")) => date_times()
             .prop_filter("length", move |s| (lo..=hi).contains(&s.len()))
             .boxed(),
@@ -439,6 +444,17 @@ pub fn breakages(scalar: &Scalar, in_url: bool) -> Vec<Breakage> {
                 out.push(breakage(
                     "not an email address",
                     not_emails(spec.min, hi).prop_map(Value::String).boxed(),
+                ));
+            }
+            if spec.format.as_deref() == Some("uuid") {
+                out.push(breakage(
+                    "not a UUID",
+                    proptest::sample::select(vec![
+                        text("not-a-uuid"),
+                        text("12345"),
+                        text("9b2f6c1e-4d7a-4f3e-8a21-5c0d9e7b1a4"),
+                    ])
+                    .boxed(),
                 ));
             }
             if spec.format.as_deref() == Some("date-time") {

@@ -1,0 +1,406 @@
+//! Image uploads and their resize jobs: accept an upload (checked, stored, queued),
+//! report its state, hand out its variants, and run one job attempt for a worker.
+//! Transport-free: bytes in, records and bytes out.
+
+pub mod process;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use self::process::{Kind, Rejection, Size};
+use super::DomainError;
+use crate::jobs::JobQueue;
+use crate::storage::{blobs::BlobStore, entities::images};
+
+/// Where an image's job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageStatus {
+    Processing,
+    Done,
+    Failed,
+}
+
+impl ImageStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Processing => "processing",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "done" => Self::Done,
+            "failed" => Self::Failed,
+            _ => Self::Processing,
+        }
+    }
+}
+
+/// One stored variant's metadata (kept as JSON on the image's row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantInfo {
+    pub size: String,
+    pub width: u32,
+    pub height: u32,
+    pub content_type: String,
+    pub bytes: u64,
+    /// A strong entity tag: the quoted SHA-256 of the bytes.
+    pub etag: String,
+}
+
+/// An image as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRecord {
+    pub id: Uuid,
+    pub status: ImageStatus,
+    pub kind: Kind,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    /// The variants, largest first, once done.
+    pub variants: Option<Vec<VariantInfo>>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A variant's bytes, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantBytes {
+    pub content_type: &'static str,
+    pub etag: String,
+    pub bytes: Vec<u8>,
+}
+
+/// How one job attempt ended, for the worker to tell the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The variants are stored and the image is `done`.
+    Done,
+    /// Nothing to do: the image is already done or failed (a redelivery), or gone.
+    Skipped,
+    /// This attempt failed; try again after the backoff.
+    Retry {
+        after: std::time::Duration,
+        error: String,
+    },
+    /// The last allowed attempt failed: the image is `failed`.
+    Failed { error: String },
+}
+
+/// How a job is retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub backoff: std::time::Duration,
+}
+
+impl RetryPolicy {
+    /// Backoff after attempt `n` (1-based): `backoff`, doubled each time, capped at 64x.
+    pub fn delay(&self, attempt: u32) -> std::time::Duration {
+        self.backoff * 2u32.pow(attempt.saturating_sub(1).min(6))
+    }
+}
+
+fn original_key(id: Uuid) -> String {
+    format!("originals/{id}")
+}
+
+fn variant_key(id: Uuid, size: Size) -> String {
+    format!("variants/{id}/{}", size.name())
+}
+
+pub fn etag_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// The image use cases, over the database, the blob store and the job queue.
+#[derive(Clone)]
+pub struct ImageService {
+    db: DatabaseConnection,
+    blobs: Arc<dyn BlobStore>,
+    queue: Arc<dyn JobQueue>,
+    retry: RetryPolicy,
+}
+
+impl ImageService {
+    pub fn new(
+        db: DatabaseConnection,
+        blobs: Arc<dyn BlobStore>,
+        queue: Arc<dyn JobQueue>,
+        retry: RetryPolicy,
+    ) -> Self {
+        Self {
+            db,
+            blobs,
+            queue,
+            retry,
+        }
+    }
+
+    pub fn queue(&self) -> &Arc<dyn JobQueue> {
+        &self.queue
+    }
+
+    /// Checks an upload, stores the original, records the image and queues its job.
+    /// Returns once the job is durable; nothing is resized yet.
+    #[tracing::instrument(skip_all, fields(owner_id, bytes = bytes.len()), err)]
+    pub async fn accept(&self, owner_id: i64, bytes: Vec<u8>) -> Result<Uuid, DomainError> {
+        let (probe, bytes) = tokio::task::spawn_blocking(move || {
+            let probe = process::probe(&bytes);
+            (probe, bytes)
+        })
+        .await?;
+        let probe = probe.map_err(|rejection| match rejection {
+            Rejection::Unsupported => DomainError::Unsupported(rejection.to_string()),
+            other => DomainError::Unprocessable(other.to_string()),
+        })?;
+        let id = Uuid::new_v4();
+        let size = bytes.len() as i64;
+        self.blobs
+            .put(&original_key(id), bytes)
+            .await
+            .context("Failed to store an original")?;
+        let now = Utc::now();
+        images::ActiveModel {
+            id: Set(id.to_string()),
+            owner_id: Set(owner_id),
+            status: Set(ImageStatus::Processing.as_str().to_string()),
+            content_type: Set(probe.kind.content_type().to_string()),
+            width: Set(probe.width as i32),
+            height: Set(probe.height as i32),
+            bytes: Set(size),
+            variants: Set(None),
+            error: Set(None),
+            attempts: Set(0),
+            available_at: Set(now),
+            lease_until: Set(None),
+            lease_token: Set(None),
+            created_at: Set(now),
+            completed_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        if let Err(error) = self.queue.push(id).await {
+            // Not queued: take the row back, so a failed upload leaves no image behind
+            // (the orphaned original is overwritten by nobody and read by nobody).
+            images::Entity::delete_by_id(id.to_string())
+                .exec(&self.db)
+                .await?;
+            return Err(error.context("Failed to queue an image job").into());
+        }
+        Ok(id)
+    }
+
+    async fn owned(&self, owner_id: i64, id: Uuid) -> Result<images::Model, DomainError> {
+        images::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+            .filter(|row| row.owner_id == owner_id)
+            .ok_or_else(|| DomainError::NotFound {
+                resource: "image",
+                id: id.to_string(),
+            })
+    }
+
+    /// The image, if `owner_id` uploaded it; anyone else's is not found.
+    pub async fn get(&self, owner_id: i64, id: Uuid) -> Result<ImageRecord, DomainError> {
+        record(self.owned(owner_id, id).await?)
+    }
+
+    /// One variant's bytes: not ready while processing, not found after a failure.
+    pub async fn variant(
+        &self,
+        owner_id: i64,
+        id: Uuid,
+        size: Size,
+    ) -> Result<VariantBytes, DomainError> {
+        let image = record(self.owned(owner_id, id).await?)?;
+        let not_found = || DomainError::NotFound {
+            resource: "image variant",
+            id: format!("{id}/{}", size.name()),
+        };
+        match image.status {
+            ImageStatus::Processing => {
+                return Err(DomainError::NotReady(
+                    "The image is still being processed.".to_string(),
+                ));
+            }
+            ImageStatus::Failed => return Err(not_found()),
+            ImageStatus::Done => {}
+        }
+        let info = image
+            .variants
+            .unwrap_or_default()
+            .into_iter()
+            .find(|v| v.size == size.name())
+            .ok_or_else(not_found)?;
+        let bytes = self
+            .blobs
+            .get(&variant_key(id, size))
+            .await
+            .context("Failed to read a variant")?
+            .ok_or_else(|| anyhow::anyhow!("variant {id}/{} is missing", size.name()))?;
+        let content_type = Kind::from_content_type(&info.content_type)
+            .map(Kind::content_type)
+            .ok_or_else(|| anyhow::anyhow!("unknown stored type {}", info.content_type))?;
+        Ok(VariantBytes {
+            content_type,
+            etag: info.etag,
+            bytes,
+        })
+    }
+
+    /// One attempt at an image's job. Safe to repeat: variants are written under
+    /// fixed keys (a rerun replaces them with the same bytes) and only the first
+    /// attempt to finish moves the image out of `processing`.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn run_job(&self, id: Uuid) -> anyhow::Result<Outcome> {
+        let Some(row) = images::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Outcome::Skipped);
+        };
+        if row.status != ImageStatus::Processing.as_str() {
+            return Ok(Outcome::Skipped);
+        }
+        let attempt = u32::try_from(row.attempts).unwrap_or(0) + 1;
+        images::Entity::update_many()
+            .col_expr(images::Column::Attempts, Expr::value(attempt as i32))
+            .filter(images::Column::Id.eq(id.to_string()))
+            .exec(&self.db)
+            .await?;
+        if attempt > self.retry.max_attempts {
+            let error = format!("gave up after {} attempts", self.retry.max_attempts);
+            return self.fail(id, error).await;
+        }
+        match self.make_variants(id, &row).await {
+            Ok(variants) => {
+                let finished = images::Entity::update_many()
+                    .col_expr(images::Column::Status, Expr::value("done"))
+                    .col_expr(
+                        images::Column::Variants,
+                        Expr::value(serde_json::to_string(&variants)?),
+                    )
+                    .col_expr(images::Column::CompletedAt, Expr::value(Utc::now()))
+                    .filter(images::Column::Id.eq(id.to_string()))
+                    .filter(images::Column::Status.eq("processing"))
+                    .exec(&self.db)
+                    .await?;
+                Ok(if finished.rows_affected == 1 {
+                    Outcome::Done
+                } else {
+                    Outcome::Skipped
+                })
+            }
+            Err(error) if attempt >= self.retry.max_attempts => {
+                self.fail(id, format!("{error:#}")).await
+            }
+            Err(error) => Ok(Outcome::Retry {
+                after: self.retry.delay(attempt),
+                error: format!("{error:#}"),
+            }),
+        }
+    }
+
+    async fn make_variants(
+        &self,
+        id: Uuid,
+        row: &images::Model,
+    ) -> anyhow::Result<Vec<VariantInfo>> {
+        let kind = Kind::from_content_type(&row.content_type)
+            .with_context(|| format!("unknown original type {}", row.content_type))?;
+        let original = self
+            .blobs
+            .get(&original_key(id))
+            .await?
+            .context("the original is missing from storage")?;
+        let variants = tokio::task::spawn_blocking(move || process::make_variants(&original, kind))
+            .await?
+            .map_err(|e| anyhow::anyhow!("resizing failed: {e}"))?;
+        let mut infos = Vec::with_capacity(variants.len());
+        for variant in variants {
+            let info = VariantInfo {
+                size: variant.size.name().to_string(),
+                width: variant.width,
+                height: variant.height,
+                content_type: variant.content_type.to_string(),
+                bytes: variant.bytes.len() as u64,
+                etag: etag_of(&variant.bytes),
+            };
+            self.blobs
+                .put(&variant_key(id, variant.size), variant.bytes)
+                .await?;
+            infos.push(info);
+        }
+        Ok(infos)
+    }
+
+    /// Queues again every job still processing that was accepted more than `age` ago.
+    /// For a queue outside the database: an accepted upload whose push was cut short
+    /// (the process died between the row and the push) is otherwise never run. A job
+    /// queued twice runs twice at worst, which is harmless (see `run_job`).
+    pub async fn requeue_processing(&self, age: std::time::Duration) -> anyhow::Result<usize> {
+        let before = Utc::now() - age;
+        let ids: Vec<String> = images::Entity::find()
+            .select_only()
+            .column(images::Column::Id)
+            .filter(images::Column::Status.eq("processing"))
+            .filter(images::Column::CreatedAt.lt(before))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        for id in &ids {
+            self.queue.push(id.parse()?).await?;
+        }
+        Ok(ids.len())
+    }
+
+    async fn fail(&self, id: Uuid, error: String) -> anyhow::Result<Outcome> {
+        images::Entity::update_many()
+            .col_expr(images::Column::Status, Expr::value("failed"))
+            .col_expr(images::Column::Error, Expr::value(error.clone()))
+            .col_expr(images::Column::CompletedAt, Expr::value(Utc::now()))
+            .filter(images::Column::Id.eq(id.to_string()))
+            .filter(images::Column::Status.eq("processing"))
+            .exec(&self.db)
+            .await?;
+        Ok(Outcome::Failed { error })
+    }
+}
+
+fn record(row: images::Model) -> Result<ImageRecord, DomainError> {
+    let variants = row
+        .variants
+        .as_deref()
+        .map(serde_json::from_str::<Vec<VariantInfo>>)
+        .transpose()
+        .context("Failed to read stored variants")?;
+    Ok(ImageRecord {
+        id: row.id.parse().context("Failed to read a stored image id")?,
+        status: ImageStatus::parse(&row.status),
+        kind: Kind::from_content_type(&row.content_type)
+            .with_context(|| format!("unknown stored type {}", row.content_type))?,
+        width: row.width as u32,
+        height: row.height as u32,
+        bytes: row.bytes as u64,
+        variants,
+        error: row.error,
+        created_at: row.created_at,
+        completed_at: row.completed_at,
+    })
+}

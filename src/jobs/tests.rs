@@ -1,0 +1,125 @@
+//! The job lifecycle on the database queue: retries bounded, reruns harmless, abandoned
+//! claims handed out again.
+
+use std::{io::Cursor, sync::Arc, time::Duration};
+
+use super::{JobQueue, db::DbQueue, worker::run_once};
+use crate::config::DatabaseSettings;
+use crate::domain::images::{ImageService, ImageStatus, Outcome, RetryPolicy};
+use crate::storage::blobs::{BlobStore, LocalDir};
+
+struct Fixture {
+    images: ImageService,
+    blobs: Arc<LocalDir>,
+    queue: Arc<DbQueue>,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture(visibility: Duration) -> Fixture {
+    let db = crate::storage::connect(&DatabaseSettings::with_url("sqlite::memory:"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = Arc::new(LocalDir::open(dir.path()).unwrap());
+    let queue = Arc::new(DbQueue::new(db.clone(), visibility));
+    let images = ImageService::new(
+        db,
+        Arc::clone(&blobs) as Arc<dyn BlobStore>,
+        Arc::clone(&queue) as Arc<dyn JobQueue>,
+        RetryPolicy {
+            max_attempts: 3,
+            backoff: Duration::from_millis(1),
+        },
+    );
+    Fixture {
+        images,
+        blobs,
+        queue,
+        _dir: dir,
+    }
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb([9, 9, 9]));
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_job_that_keeps_failing_ends_failed_after_bounded_retries() {
+    let f = fixture(Duration::from_secs(60)).await;
+    let id = f.images.accept(7, png(300, 200)).await.unwrap();
+    // The stored original goes bad: every attempt fails to decode it.
+    f.blobs
+        .put(
+            &format!("originals/{id}"),
+            b"\x89PNG\r\n\x1a\nbroken".to_vec(),
+        )
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(run_once(&f.images).await.unwrap(), "the job is due again");
+    }
+    let image = f.images.get(7, id).await.unwrap();
+    assert_eq!(image.status, ImageStatus::Failed);
+    assert!(
+        image
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("resizing failed")
+    );
+    assert!(image.completed_at.is_some());
+    assert!(image.variants.is_none());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(
+        !run_once(&f.images).await.unwrap(),
+        "a failed job is not handed out"
+    );
+    assert_eq!(f.queue.depth().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn rerunning_a_done_job_changes_nothing() {
+    let f = fixture(Duration::from_secs(60)).await;
+    let id = f.images.accept(7, png(900, 300)).await.unwrap();
+    assert_eq!(f.images.run_job(id).await.unwrap(), Outcome::Done);
+    let first = f.images.get(7, id).await.unwrap();
+    assert_eq!(f.images.run_job(id).await.unwrap(), Outcome::Skipped);
+    let second = f.images.get(7, id).await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(first.status, ImageStatus::Done);
+    let variants = first.variants.unwrap();
+    assert_eq!(variants.len(), 3);
+    assert_eq!((variants[0].width, variants[0].height), (900, 300));
+    assert_eq!((variants[2].width, variants[2].height), (150, 50));
+}
+
+#[tokio::test]
+async fn an_abandoned_claim_is_handed_out_again_after_the_visibility_timeout() {
+    let f = fixture(Duration::from_secs(1)).await;
+    let id = f.images.accept(7, png(20, 20)).await.unwrap();
+    let lease = f.queue.claim().await.unwrap().expect("a job");
+    assert_eq!(lease.image_id, id);
+    assert_eq!(f.queue.claim().await.unwrap(), None, "held by a live claim");
+    // The worker holding it dies: nothing settles the lease.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let again = f.queue.claim().await.unwrap().expect("handed out again");
+    assert_eq!(again.image_id, id);
+    assert_ne!(again.token, lease.token);
+    // The first worker waking up late cannot settle the new claim.
+    f.queue.release(&lease).await.unwrap();
+    assert_eq!(f.queue.claim().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn someone_elses_image_is_not_found() {
+    let f = fixture(Duration::from_secs(60)).await;
+    let id = f.images.accept(7, png(20, 20)).await.unwrap();
+    assert!(matches!(
+        f.images.get(8, id).await,
+        Err(crate::domain::DomainError::NotFound { .. })
+    ));
+}
