@@ -73,15 +73,7 @@ impl ProductService {
         if i64::try_from(offset).is_err() {
             return Err(DomainError::invalid("offset", "is too large"));
         }
-        let page = Entity::find()
-            .order_by_asc(Column::Id)
-            .limit(limit)
-            .offset(offset)
-            .all(&self.db);
-        // Two statements on two pooled connections, concurrently: the total may be a
-        // few rows off the page under concurrent inserts, which paging by offset
-        // cannot avoid anyway.
-        let (page, total) = tokio::try_join!(page, crate::storage::product_count(&self.db))?;
+        let (page, total) = crate::storage::product_page(&self.db, limit, offset).await?;
         Ok((page.into_iter().map(Product::from).collect(), total))
     }
 

@@ -3,6 +3,7 @@
 //! database ([`connect`]) runs the migrations and seeds the demo catalogue.
 
 pub mod blobs;
+mod catalogue;
 pub mod entities;
 pub mod migrations;
 mod seed;
@@ -21,6 +22,7 @@ use sea_orm_migration::MigratorTrait;
 use crate::config::DatabaseSettings;
 use crate::telemetry::recorder;
 
+pub use catalogue::{product_count, product_page};
 pub use migrations::Migrator;
 pub use seed::{DEMO_PRODUCTS, seed_demo_catalogue};
 
@@ -109,21 +111,6 @@ pub fn record_pool_gauges(db: &DatabaseConnection) {
     metrics::gauge!(recorder::DB_POOL_CONNECTIONS, "state" => "in_use").set(f64::from(in_use));
     metrics::gauge!(recorder::DB_POOL_CONNECTIONS, "state" => "idle").set(f64::from(stats.idle));
     metrics::gauge!(recorder::DB_POOL_MAX).set(f64::from(stats.max));
-}
-
-/// How many products there are: one row kept exact by triggers (see the
-/// `count_products` migration), not a scan of the table.
-pub async fn product_count(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
-    let statement = sea_orm::Statement::from_string(
-        db.get_database_backend(),
-        "SELECT row_count FROM row_counts WHERE table_name = 'products'",
-    );
-    let row = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the products row of row_counts".into()))?;
-    let count: i64 = row.try_get("", "row_count")?;
-    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 /// The pool alone, without migrating (for tools that only read, and for `connect`).

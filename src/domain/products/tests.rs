@@ -57,8 +57,9 @@ async fn pages_follow_the_id_order() {
         assert_eq!(shifted[..5], first[5..], "{backend}");
         let (tail, tail_total) = products.list(100, total - 3).await.expect(backend);
         assert_eq!((tail.len(), tail_total), (3, total), "{backend}");
-        let (beyond, _) = products.list(100, total + 10).await.expect(backend);
+        let (beyond, beyond_total) = products.list(100, total + 10).await.expect(backend);
         assert!(beyond.is_empty(), "{backend}");
+        assert_eq!(beyond_total, total, "past the end the total still comes ({backend})");
         for (limit, offset, field) in [(0, 0, "limit"), (101, 0, "limit"), (10, u64::MAX, "offset")]
         {
             match products.list(limit, offset).await {
