@@ -9,6 +9,7 @@ use crate::domain::images::{ImageService, ImageStatus, Outcome, RetryPolicy};
 use crate::storage::blobs::{BlobStore, LocalDir};
 
 struct Fixture {
+    db: sea_orm::DatabaseConnection,
     images: ImageService,
     blobs: Arc<LocalDir>,
     queue: Arc<DbQueue>,
@@ -23,7 +24,7 @@ async fn fixture(visibility: Duration) -> Fixture {
     let blobs = Arc::new(LocalDir::open(dir.path()).unwrap());
     let queue = Arc::new(DbQueue::new(db.clone(), visibility));
     let images = ImageService::new(
-        db,
+        db.clone(),
         Arc::clone(&blobs) as Arc<dyn BlobStore>,
         Arc::clone(&queue) as Arc<dyn JobQueue>,
         RetryPolicy {
@@ -32,11 +33,29 @@ async fn fixture(visibility: Duration) -> Fixture {
         },
     );
     Fixture {
+        db,
         images,
         blobs,
         queue,
         _dir: dir,
     }
+}
+
+/// Waits until a worker holds the image's job (or has already finished it).
+async fn claimed(f: &Fixture, id: uuid::Uuid) {
+    use sea_orm::EntityTrait;
+    for _ in 0..500 {
+        let row = crate::storage::entities::images::Entity::find_by_id(id.to_string())
+            .one(&f.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.lease_token.is_some() || row.status != "processing" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no worker claimed the job in 5 s");
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
@@ -122,4 +141,38 @@ async fn someone_elses_image_is_not_found() {
         f.images.get(8, id).await,
         Err(crate::domain::DomainError::NotFound { .. })
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_returns_a_job_still_running_after_the_grace_to_the_queue() {
+    use crate::jobs::worker::WorkerPool;
+    let f = fixture(Duration::from_secs(60)).await;
+    // Big enough that resizing it outlasts the grace below.
+    let id = f.images.accept(7, png(4000, 3000)).await.unwrap();
+    let pool = WorkerPool::start(f.images.clone(), 1, Duration::from_secs(60));
+    claimed(&f, id).await;
+    pool.shutdown(Duration::from_millis(1)).await;
+    assert_eq!(
+        f.images.get(7, id).await.unwrap().status,
+        ImageStatus::Processing,
+        "the job did not finish within the grace"
+    );
+    let lease = f
+        .queue
+        .claim()
+        .await
+        .unwrap()
+        .expect("returned to the queue at once");
+    assert_eq!(lease.image_id, id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_a_running_job_finish_within_the_grace() {
+    use crate::jobs::worker::WorkerPool;
+    let f = fixture(Duration::from_secs(60)).await;
+    let id = f.images.accept(7, png(300, 200)).await.unwrap();
+    let pool = WorkerPool::start(f.images.clone(), 1, Duration::from_secs(60));
+    claimed(&f, id).await;
+    pool.shutdown(Duration::from_secs(30)).await;
+    assert_eq!(f.images.get(7, id).await.unwrap().status, ImageStatus::Done);
 }
