@@ -84,6 +84,19 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
             "{name} missing:\n{after}"
         );
     }
+    // The image scenarios ran before this one: their jobs are counted.
+    assert!(
+        sample(&after, "apiary_jobs_total", &[("outcome", "done")]).is_some_and(|n| n >= 1.0),
+        "{after}"
+    );
+    assert!(
+        sample(&after, "apiary_job_duration_seconds_count", &[]).is_some_and(|n| n >= 1.0),
+        "{after}"
+    );
+    assert!(
+        sample(&after, "apiary_job_queue_depth", &[]).is_some(),
+        "{after}"
+    );
     assert!(
         sample(
             &after,

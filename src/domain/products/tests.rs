@@ -59,7 +59,10 @@ async fn pages_follow_the_id_order() {
         assert_eq!((tail.len(), tail_total), (3, total), "{backend}");
         let (beyond, beyond_total) = products.list(100, total + 10).await.expect(backend);
         assert!(beyond.is_empty(), "{backend}");
-        assert_eq!(beyond_total, total, "past the end the total still comes ({backend})");
+        assert_eq!(
+            beyond_total, total,
+            "past the end the total still comes ({backend})"
+        );
         for (limit, offset, field) in [(0, 0, "limit"), (101, 0, "limit"), (10, u64::MAX, "offset")]
         {
             match products.list(limit, offset).await {
