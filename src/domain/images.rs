@@ -157,7 +157,7 @@ impl ImageService {
 
     /// Checks an upload, stores the original, records the image and queues its job.
     /// Returns once the job is durable; nothing is resized yet.
-    #[tracing::instrument(skip_all, fields(owner_id, bytes = bytes.len()), err)]
+    #[tracing::instrument(skip_all, fields(owner_id, bytes = bytes.len()), err(level = "debug"))]
     pub async fn accept(&self, owner_id: i64, bytes: Vec<u8>) -> Result<Uuid, DomainError> {
         let (probe, bytes) = tokio::task::spawn_blocking(move || {
             let probe = process::probe(&bytes);
@@ -267,7 +267,7 @@ impl ImageService {
     /// One attempt at an image's job. Safe to repeat: variants are written under
     /// fixed keys (a rerun replaces them with the same bytes) and only the first
     /// attempt to finish moves the image out of `processing`.
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     pub async fn run_job(&self, id: Uuid) -> anyhow::Result<Outcome> {
         let Some(row) = images::Entity::find_by_id(id.to_string())
             .one(&self.db)
