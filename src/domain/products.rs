@@ -7,8 +7,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{DomainError, validate};
@@ -149,10 +148,8 @@ impl ProductService {
     /// (1..=100 characters), ignoring case, in id order. `%`, `_` and `\` in `q` match
     /// themselves.
     ///
-    /// `LOWER(col) LIKE '%q%' ESCAPE '\'` behaves the same on SQLite and PostgreSQL
-    /// (PostgreSQL's `LIKE` is case-sensitive, SQLite's only for non-ASCII, so both
-    /// sides are lowered explicitly). SQLite's `LOWER` folds ASCII only, so on SQLite
-    /// non-ASCII letters match only in the same case.
+    /// On SQLite, which folds ASCII only, non-ASCII letters match only in the same
+    /// case.
     pub async fn search(&self, q: &str, limit: u64) -> Result<Vec<Product>, DomainError> {
         check_limit(limit)?;
         validate::char_len("q", q, 1, MAX_QUERY_CHARS)?;
@@ -163,20 +160,7 @@ impl ProductService {
             return Ok(Vec::new());
         }
         let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        let contains = |column: Column| {
-            Expr::expr(Func::lower(Expr::col(column)))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        let found = Entity::find()
-            .filter(
-                Condition::any()
-                    .add(contains(Column::Name))
-                    .add(contains(Column::Description)),
-            )
-            .order_by_asc(Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
+        let found = crate::storage::search_products(&self.db, &pattern, limit).await?;
         Ok(found.into_iter().map(Product::from).collect())
     }
 }
