@@ -152,7 +152,10 @@ fn status_of(problem: &Problem) -> StatusCode {
 
 /// Renders a problem as an `application/problem+json` response.
 pub fn problem_response(problem: &Problem) -> Response {
-    let body = poem_openapi::types::ToJSON::to_json_string(problem);
+    // serde writes the model directly; poem-openapi's writer (which cannot fail) builds a
+    // `serde_json::Value` first, and is only the fallback.
+    let body = serde_json::to_vec(problem)
+        .unwrap_or_else(|_| poem_openapi::types::ToJSON::to_json_string(problem).into_bytes());
     Response::builder()
         .status(status_of(problem))
         .content_type(PROBLEM_CONTENT_TYPE)

@@ -130,7 +130,7 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let runtime = &spec.runtime;
     Ok(quote! {
         #[allow(unused_imports)]
-        use #runtime::{ImageBytes, SpecJson, Upload};
+        use #runtime::{ImageBytes, Json, SpecJson, Upload};
 
         /// A model bound to its schema in the spec, which validates it on the way in.
         pub trait SpecSchema {

@@ -738,7 +738,7 @@ fn read_payload(content_type: &str, media: &MediaType, location: &str) -> Result
             let ident = format_ident!("{}", name.to_upper_camel_case());
             Ok(Payload {
                 content_type: content_type.to_string(),
-                ty: quote! { poem_openapi::payload::Json<#ident> },
+                ty: quote! { Json<#ident> },
                 schema: Some(name.to_string()),
             })
         }
@@ -748,7 +748,7 @@ fn read_payload(content_type: &str, media: &MediaType, location: &str) -> Result
                     Some(ReferenceOr::Reference { reference }) => {
                         let name = schema_ref_name(reference, &format!("{schema_location}.items"))?;
                         let ident = format_ident!("{}", name.to_upper_camel_case());
-                        quote! { poem_openapi::payload::Json<Vec<#ident>> }
+                        quote! { Json<Vec<#ident>> }
                     }
                     _ => {
                         return Err(SpecError::new(
@@ -760,7 +760,7 @@ fn read_payload(content_type: &str, media: &MediaType, location: &str) -> Result
                 SchemaKind::Type(Type::Object(object))
                     if is_json && object.properties.is_empty() =>
                 {
-                    quote! { poem_openapi::payload::Json<serde_json::Value> }
+                    quote! { Json<serde_json::Value> }
                 }
                 SchemaKind::Type(Type::String(string))
                     if is_text && string.enumeration.is_empty() =>
@@ -1090,8 +1090,7 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
             .is_some_and(|p| p.schema.as_deref() == Some(spec.problem_schema.as_str()));
         if is_problem && header_values.iter().all(Option::is_some) {
             let values = header_values.into_iter().flatten();
-            let construct =
-                quote! { Self::#name(poem_openapi::payload::Json(problem) #(, #values)*) };
+            let construct = quote! { Self::#name(Json(problem) #(, #values)*) };
             if variant.status == 500 {
                 internal_error = Some(construct.clone());
             }

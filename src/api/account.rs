@@ -1,6 +1,6 @@
 //! `account` tag: the authenticated user's own account and preferences.
 
-use poem_openapi::payload::Json;
+use crate::runtime::Json;
 
 use super::Api;
 use crate::domain::users::PreferencesPatch;

@@ -1,6 +1,6 @@
 //! `images` tag: uploads, their status, and their variants.
 
-use poem_openapi::payload::Json;
+use crate::runtime::Json;
 use uuid::Uuid;
 
 use super::Api;

@@ -1,6 +1,6 @@
 //! `products` tag: the catalogue.
 
-use poem_openapi::payload::Json;
+use crate::runtime::Json;
 
 use super::Api;
 use crate::domain::products::NewProduct;

@@ -1,6 +1,8 @@
 //! `system` tag: probes and the API's own documentation.
 
-use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::payload::PlainText;
+
+use crate::runtime::Json;
 
 use super::Api;
 use crate::generated::{

@@ -1,6 +1,6 @@
 //! `users` tag: registration.
 
-use poem_openapi::payload::Json;
+use crate::runtime::Json;
 
 use super::Api;
 use crate::domain::users::NewUser;
@@ -42,7 +42,7 @@ impl From<crate::domain::users::User> for User {
 mod summary {
     //! `getUserSummary`: the caller's own profile and orders, fetched concurrently.
 
-    use poem_openapi::payload::Json;
+    use crate::runtime::Json;
 
     use super::Api;
     use crate::domain::summary::{self, FailureReason, OrderStatus, Source, SummaryError};

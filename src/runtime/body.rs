@@ -29,9 +29,7 @@ impl<T: Type> Payload for SpecJson<T> {
     const CONTENT_TYPE: &'static str = "application/json";
 
     fn check_content_type(content_type: &str) -> bool {
-        content_type
-            .parse::<mime::Mime>()
-            .is_ok_and(|mime| mime.essence_str() == "application/json")
+        super::json::is_json(content_type)
     }
 
     fn schema_ref() -> MetaSchemaRef {

@@ -1,14 +1,17 @@
-//! What the generated code calls into: the validated JSON body extractor, the bearer
+//! What the generated code calls into: the validated JSON body extractor, the JSON
+//! answer written by serde, the bearer
 //! checker, the request context, and the hook for a handler that answers with a status
 //! its operation does not document.
 
 mod auth;
 mod body;
 pub mod context;
+mod json;
 mod upload;
 
 pub use auth::{Principal, check_bearer};
 pub use body::{BodyLimit, SpecJson};
+pub use json::Json;
 pub use upload::{ImageBytes, Upload};
 
 use crate::generated::Problem;
