@@ -84,11 +84,6 @@ impl std::fmt::Debug for RateLimitConfig {
 }
 
 impl RateLimitConfig {
-    /// Reads the settings from the process environment.
-    pub fn from_env(production: bool) -> Result<Self, ConfigError> {
-        Self::from_lookup(production, |name| std::env::var(name).ok())
-    }
-
     /// Reads the settings through `lookup` (variable name to value). `production`
     /// (`APP_ENV=production`) refuses `RATE_LIMITS=off`.
     pub fn from_lookup<F>(production: bool, lookup: F) -> Result<Self, ConfigError>

@@ -53,11 +53,6 @@ impl std::fmt::Debug for UpstreamSettings {
 }
 
 impl UpstreamSettings {
-    /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
     /// Reads the settings through `lookup` (variable name to value).
     pub fn from_lookup<F>(lookup: F) -> Result<Self, ConfigError>
     where
