@@ -14,6 +14,9 @@ pub struct TestServer {
     pub http: reqwest::Client,
     /// The service's own database handle (closing it makes the service unready).
     pub db: DatabaseConnection,
+    /// The image store made for this server alone, removed when it stops (not one the
+    /// caller chose with `STORAGE_DIR`).
+    own_storage_dir: Option<std::path::PathBuf>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -77,6 +80,8 @@ impl TestServer {
             .await
             .expect("a fresh database");
         let settings = test_settings_with(&url, extra);
+        let own_storage_dir = (!extra.iter().any(|(name, _)| *name == "STORAGE_DIR"))
+            .then(|| settings.images.storage_dir.clone());
         let app = Application::build(&settings)
             .await
             .expect("the service builds");
@@ -92,6 +97,7 @@ impl TestServer {
             metrics_address,
             http: reqwest::Client::new(),
             db,
+            own_storage_dir,
             task,
         }
     }
@@ -104,5 +110,9 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
+        // Image jobs still running may write into it while it goes: best effort.
+        if let Some(dir) = &self.own_storage_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
