@@ -9,7 +9,7 @@ pub mod routing;
 
 use std::sync::Arc;
 
-use poem::{Endpoint, EndpointExt, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint};
 use poem_openapi::OpenApiService;
 
 use crate::api::Api;
@@ -36,7 +36,9 @@ pub fn app(api: Arc<Api>, max_body_bytes: usize, exposure: Exposure) -> impl End
         max_body_bytes,
         exposure,
     });
-    Route::new()
-        .nest("/", openapi_service(api))
+    // The service's own router, not nested in another: one router and one boxed future
+    // fewer per request.
+    openapi_service(api)
+        .into_endpoint()
         .around(move |ep, req| middleware::serve(ep, req, Arc::clone(&edge)))
 }
