@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use apiary_client::{Client, Error, ErrorBody, problem_of, types, with_bearer};
+use apiary_client::{Client, Error, ErrorBody, problem_of, sign_in, types};
 
 const PASSWORD: &str = "correct-horse-7";
 
@@ -43,18 +43,10 @@ async fn run(base_url: &str) -> Result<(), String> {
         user.id, user.email, user.created_at
     );
 
-    // Password grant: form-encoded; its 400 is a typed RFC 6749 OAuthError.
-    let token = client
-        .create_token()
-        .body_map(|form| {
-            form.grant_type("password".to_string())
-                .username(email.clone())
-                .password(PASSWORD.to_string())
-        })
-        .send()
-        .await;
-    let token = match token {
-        Ok(token) => token.into_inner(),
+    // Password grant (form-encoded), then a client that sends the token as a default
+    // header. A refused grant is a typed RFC 6749 OAuthError.
+    let (authed, token) = match sign_in(base_url, &email, PASSWORD).await {
+        Ok(signed_in) => signed_in,
         Err(Error::ErrorResponse(refused)) => {
             return Err(format!(
                 "token refused: {} ({})",
@@ -68,8 +60,6 @@ async fn run(base_url: &str) -> Result<(), String> {
         token.token_type, token.expires_in
     );
 
-    // The account, with the token as a default header.
-    let authed = with_bearer(base_url, &token.access_token).map_err(|e| e.to_string())?;
     let account = match authed.get_account().send().await {
         Ok(account) => account.into_inner(),
         Err(e) => return Err(explain("read the account", e).await),

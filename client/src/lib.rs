@@ -2,10 +2,11 @@
 //!
 //! Everything in [`types`], [`builder`] and [`Client`]'s operation methods is
 //! generated at build time from `spec/openapi.yaml` by progenitor (see `build.rs`);
-//! it is never edited by hand. Two handwritten conveniences sit beside it:
+//! it is never edited by hand. Three handwritten conveniences sit beside it:
 //!
 //! - [`with_bearer`]: a [`Client`] whose requests carry `Authorization: Bearer <token>`
 //!   (progenitor ignores the spec's security schemes).
+//! - [`sign_in`]: the password grant, then such a client.
 //! - [`problem_of`]: turns a failed call's error into the server's typed
 //!   [`types::Problem`] when the body is `application/problem+json` (progenitor only
 //!   types exact `application/json` bodies and hands problem documents over as bytes).
@@ -73,6 +74,40 @@ pub fn with_bearer(base_url: &str, token: &str) -> Result<Client, InvalidHeaderV
         .build()
         .expect("reqwest can build a client");
     Ok(Client::new_with_client(base_url, http))
+}
+
+/// Signs in with the password grant (`createToken`) and returns a [`Client`] whose
+/// requests carry the access token, with the token response itself: its `expires_in`
+/// says when to sign in again.
+///
+/// # Errors
+/// The grant's error as the generated `create_token` returns it: a refused grant is
+/// [`Error::ErrorResponse`] holding the typed RFC 6749 [`types::OAuthError`]; a
+/// problem (413, 415, 429, 500) is [`Error::UnexpectedResponse`], which
+/// [`problem_of`] decodes. An access token that cannot be sent in a header (control
+/// characters) is reported as [`Error::InvalidRequest`].
+///
+/// # Panics
+/// If reqwest cannot build its client, like [`Client::new`].
+pub async fn sign_in(
+    base_url: &str,
+    username: &str,
+    password: &str,
+) -> Result<(Client, types::Token), Error<types::OAuthError>> {
+    let token = Client::new(base_url)
+        .create_token()
+        .body_map(|form| {
+            form.grant_type("password".to_string())
+                .username(username.to_string())
+                .password(password.to_string())
+        })
+        .send()
+        .await?
+        .into_inner();
+    let client = with_bearer(base_url, &token.access_token).map_err(|e| {
+        Error::InvalidRequest(format!("the access token cannot be sent in a header: {e}"))
+    })?;
+    Ok((client, token))
 }
 
 /// Decodes the `application/problem+json` body of a failed call into a [`types::Problem`].

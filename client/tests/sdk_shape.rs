@@ -9,7 +9,8 @@ use std::net::TcpListener;
 use std::thread::JoinHandle;
 
 use apiary_client::{
-    ByteStream, Client, Error, ResponseValue, SPEC_ADAPTATIONS, problem_of, types, with_bearer,
+    ByteStream, Client, Error, ResponseValue, SPEC_ADAPTATIONS, problem_of, sign_in, types,
+    with_bearer,
 };
 
 /// Nothing listens here; tests that use it must fail before sending anything.
@@ -146,17 +147,7 @@ async fn create_token_sends_a_form_and_its_413_decodes_as_a_problem() {
         ),
         "{request}"
     );
-    let (_, body) = request.split_once("\r\n\r\n").unwrap();
-    let mut fields: Vec<&str> = body.split('&').collect();
-    fields.sort_unstable();
-    assert_eq!(
-        fields,
-        [
-            "grant_type=password",
-            "password=correct-horse-7",
-            "username=ada%40example.com"
-        ]
-    );
+    assert_password_grant(&request);
 
     // 413 is not in the adapted operation, so it arrives as UnexpectedResponse.
     let err = result.unwrap_err();
@@ -197,6 +188,60 @@ async fn with_bearer_sends_the_token_and_a_401_decodes_as_a_problem() {
         (problem.title.as_str(), problem.request_id.as_str()),
         ("Unauthorized", "r-2")
     );
+}
+
+#[tokio::test]
+async fn sign_in_runs_the_password_grant_and_its_client_sends_the_token() {
+    let (base_url, requests) = serve(vec![
+        (
+            "200 OK",
+            "application/json",
+            r#"{"access_token":"tok.en.sig","token_type":"bearer","expires_in":900}"#,
+        ),
+        (
+            "401 Unauthorized",
+            "application/problem+json",
+            r#"{"type":"about:blank","title":"Unauthorized","status":401,
+                "detail":"The token has been revoked.","request_id":"r-3"}"#,
+        ),
+    ]);
+    let (client, token) = sign_in(&base_url, "ada@example.com", "correct-horse-7")
+        .await
+        .unwrap();
+    assert_eq!(
+        (token.access_token.as_str(), token.expires_in.get()),
+        ("tok.en.sig", 900)
+    );
+    let account = client.get_account().send().await;
+
+    let requests = requests.join().unwrap();
+    let (grant, me) = (&requests[0], &requests[1]);
+    assert!(grant.starts_with("POST /v1/auth/token "), "{grant}");
+    assert!(!has_header(grant, "authorization", "Bearer tok.en.sig"));
+    assert_password_grant(grant);
+    assert!(me.starts_with("GET /v1/account "), "{me}");
+    assert!(has_header(me, "authorization", "Bearer tok.en.sig"), "{me}");
+    let problem = problem_of(account.unwrap_err()).await.unwrap();
+    assert_eq!(problem.request_id, "r-3");
+}
+
+#[tokio::test]
+async fn sign_in_hands_back_a_refused_grant_typed() {
+    let (base_url, request) = serve_once(
+        "400 Bad Request",
+        "application/json",
+        r#"{"error":"invalid_grant","error_description":"The email or password is wrong."}"#,
+    );
+    let err = sign_in(&base_url, "ada@example.com", "wrong-horse-7")
+        .await
+        .expect_err("a refused grant");
+    request.join().unwrap();
+    match err {
+        Error::ErrorResponse(oauth) => {
+            assert_eq!(oauth.error_description, "The email or password is wrong.")
+        }
+        other => panic!("expected the typed OAuth error, got {other:?}"),
+    }
 }
 
 #[test]
@@ -245,6 +290,22 @@ fn response(status: u16, content_type: &str, body: &'static str) -> reqwest::Res
         .into()
 }
 
+/// The body of `request` is the password grant for ada@example.com, form-encoded.
+fn assert_password_grant(request: &str) {
+    let (_, body) = request.split_once("\r\n\r\n").unwrap();
+    let mut fields: Vec<&str> = body.split('&').collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "grant_type=password",
+            "password=correct-horse-7",
+            "username=ada%40example.com"
+        ],
+        "{request}"
+    );
+}
+
 fn has_header(request: &str, name: &str, value: &str) -> bool {
     request.lines().any(|line| {
         line.split_once(':').is_some_and(|(n, v)| {
@@ -260,36 +321,53 @@ fn serve_once(
     content_type: &'static str,
     body: &'static str,
 ) -> (String, JoinHandle<String>) {
+    let (base_url, handle) = serve(vec![(status, content_type, body)]);
+    let handle = std::thread::spawn(move || handle.join().unwrap().remove(0));
+    (base_url, handle)
+}
+
+/// `serve_once` for a sequence: the n-th request gets the n-th answer, each on a
+/// connection of its own; the join handle returns the requests in order.
+fn serve(
+    answers: Vec<(&'static str, &'static str, &'static str)>,
+) -> (String, JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let handle = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut request = String::new();
-        let mut content_length = 0;
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                content_length = value.trim().parse().unwrap();
-            }
-            request.push_str(&line);
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-        }
-        let mut payload = vec![0; content_length];
-        reader.read_exact(&mut payload).unwrap();
-        request.push_str(&String::from_utf8(payload).unwrap());
-        let answer = format!(
-            "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
-             connection: close\r\n\r\n{body}",
-            body.len()
-        );
-        reader.into_inner().write_all(answer.as_bytes()).unwrap();
-        request
+        answers
+            .into_iter()
+            .map(|(status, content_type, body)| answer_one(&listener, status, content_type, body))
+            .collect()
     });
     (base_url, handle)
+}
+
+fn answer_one(listener: &TcpListener, status: &str, content_type: &str, body: &str) -> String {
+    let (stream, _) = listener.accept().unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut request = String::new();
+    let mut content_length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            content_length = value.trim().parse().unwrap();
+        }
+        request.push_str(&line);
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+    }
+    let mut payload = vec![0; content_length];
+    reader.read_exact(&mut payload).unwrap();
+    request.push_str(&String::from_utf8(payload).unwrap());
+    let answer = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
+             connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    reader.into_inner().write_all(answer.as_bytes()).unwrap();
+    request
 }

@@ -1,7 +1,7 @@
 //! The generated client against the real server: what a user of the SDK sees,
 //! including problem documents decoded by `problem_of`.
 
-use apiary_client::{Client, Error, problem_of, types, with_bearer};
+use apiary_client::{Client, Error, problem_of, sign_in, types};
 use apiary_conformance::{Contract, TestServer};
 
 const PASSWORD: &str = "correct-horse-7";
@@ -53,19 +53,11 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         }
         other => panic!("a wrong password must be an OAuth error, got {other:?}"),
     }
-    let token = client
-        .create_token()
-        .body_map(|form| {
-            form.grant_type("password".to_string())
-                .username(email.clone())
-                .password(PASSWORD.to_string())
-        })
-        .send()
+    let (authed, token) = sign_in(&server.base_url, &email, PASSWORD)
         .await
         .expect("a token");
-    contract.check_decoded("createToken", 200, &*token);
+    contract.check_decoded("createToken", 200, &token);
 
-    let authed = with_bearer(&server.base_url, &token.access_token).expect("a valid header");
     let account = authed.get_account().send().await.expect("the account");
     assert_eq!(account.email, email);
     contract.check_decoded("getAccount", 200, &*account);
