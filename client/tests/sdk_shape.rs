@@ -1,8 +1,8 @@
 //! Checks on the shape of the generated SDK and the handwritten helpers.
 //!
 //! No server and no outside network: requests that must reach the wire go to a
-//! one-shot listener on 127.0.0.1 that records the request and plays back a canned
-//! response.
+//! listener on 127.0.0.1 that records each request and plays back canned responses,
+//! one per request, in order.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -321,8 +321,9 @@ fn serve_once(
     content_type: &'static str,
     body: &'static str,
 ) -> (String, JoinHandle<String>) {
-    let (base_url, handle) = serve(vec![(status, content_type, body)]);
-    let handle = std::thread::spawn(move || handle.join().unwrap().remove(0));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || answer_one(&listener, status, content_type, body));
     (base_url, handle)
 }
 
@@ -342,6 +343,7 @@ fn serve(
     (base_url, handle)
 }
 
+/// Accepts one connection, reads one request (head and body), answers it and closes.
 fn answer_one(listener: &TcpListener, status: &str, content_type: &str, body: &str) -> String {
     let (stream, _) = listener.accept().unwrap();
     let mut reader = BufReader::new(stream);
