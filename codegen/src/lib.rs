@@ -27,8 +27,9 @@ pub const KNOWN_STRING_FORMATS: &[&str] = &["email", "uri", "password", "hostnam
 /// Where the generated code finds the hand-written pieces it calls.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Path of the module that provides `SpecJson`, `Principal`, `check_bearer` and
-    /// `undocumented_problem` (see the generated module's docs).
+    /// Path of the module that provides `SpecJson`, `Json`, `rfc3339::serialize`,
+    /// `Principal`, `check_bearer` and `undocumented_problem` (see the generated
+    /// module's docs).
     pub runtime: String,
     /// The component schema used for problem+json errors.
     pub problem_schema: String,
@@ -130,7 +131,7 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let runtime = &spec.runtime;
     Ok(quote! {
         #[allow(unused_imports)]
-        use #runtime::{ImageBytes, Json, SpecJson, Upload};
+        use #runtime::{ImageBytes, Json, SpecJson, Upload, rfc3339};
 
         /// A model bound to its schema in the spec, which validates it on the way in.
         pub trait SpecSchema {

@@ -75,6 +75,8 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
             for (prop, prop_schema) in &object.properties {
                 let prop_location = format!("{location}.properties.{prop}");
                 let required = object.required.iter().any(|r| r == prop);
+                let timestamp =
+                    matches!(prop_schema, ReferenceOr::Item(inner) if is_date_time(inner));
                 let (ty, nullable, prop_doc) = match prop_schema {
                     ReferenceOr::Reference { reference } => {
                         let target = schema_ref_name(reference, &prop_location)?;
@@ -111,7 +113,16 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
                         )
                     }
                 };
-                fields.push(field(prop, ty, required, nullable, prop_doc.as_deref()));
+                fields.push(field(
+                    prop,
+                    Field {
+                        ty,
+                        required,
+                        nullable,
+                        timestamp,
+                    },
+                    prop_doc.as_deref(),
+                ));
             }
             for required in &object.required {
                 if !object.properties.contains_key(required) {
@@ -157,13 +168,22 @@ fn single_ref(schema: &Schema) -> Option<&str> {
     }
 }
 
-fn field(
-    prop: &str,
+/// A property's Rust type and how it appears on the wire.
+struct Field {
     ty: TokenStream,
     required: bool,
     nullable: bool,
-    doc: Option<&str>,
-) -> TokenStream {
+    /// A `date-time`, written by the runtime's `rfc3339` rather than chrono's serde.
+    timestamp: bool,
+}
+
+fn field(prop: &str, field: Field, doc: Option<&str>) -> TokenStream {
+    let Field {
+        ty,
+        required,
+        nullable,
+        timestamp,
+    } = field;
     let ident = field_ident(prop);
     let doc = doc_attr(doc);
     // Optional and not nullable: absent on the wire when None (never `null`, which the
@@ -178,12 +198,23 @@ fn field(
         ),
         (false, true) => (quote! { Option<#ty> }, quote! {}, quote! { , default }),
     };
+    let serde_with = timestamp.then(|| quote! { , serialize_with = "rfc3339::serialize" });
     quote! {
         #doc
         #[oai(rename = #prop #skip)]
-        #[serde(rename = #prop #serde_skip)]
+        #[serde(rename = #prop #serde_skip #serde_with)]
         pub #ident: #ty,
     }
+}
+
+/// Whether a property is a plain `date-time` string (a `DateTime<Utc>`).
+fn is_date_time(schema: &Schema) -> bool {
+    matches!(
+        &schema.schema_kind,
+        SchemaKind::Type(Type::String(string))
+            if string.enumeration.is_empty()
+                && matches!(string.format, VariantOrUnknownOrEmpty::Item(StringFormat::DateTime))
+    )
 }
 
 /// A property name as a Rust field name (`type` becomes `r#type`).

@@ -1,5 +1,5 @@
 //! What the generated code calls into: the validated JSON body extractor, the JSON
-//! answer written by serde, the bearer
+//! answer written by serde (with its timestamps written in one piece), the bearer
 //! checker, the request context, and the hook for a handler that answers with a status
 //! its operation does not document.
 
@@ -7,6 +7,7 @@ mod auth;
 mod body;
 pub mod context;
 mod json;
+pub mod rfc3339;
 mod upload;
 
 pub use auth::{Principal, check_bearer};
