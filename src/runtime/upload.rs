@@ -97,18 +97,8 @@ impl<'a> ApiExtractor<'a> for Upload {
 }
 
 async fn read_raw(body: &mut RequestBody, limit: usize) -> poem::Result<Vec<u8>> {
-    let bytes = body
-        .take()?
-        .into_bytes_limit(limit)
-        .await
-        .map_err(|error| match error {
-            poem::error::ReadBodyError::PayloadTooLarge => too_large(limit),
-            other => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("The body could not be read: {other}."),
-            ),
-        })?;
-    Ok(bytes.to_vec())
+    let bytes = super::body::read_limited(body.take()?, limit).await?;
+    Ok(bytes.into())
 }
 
 /// Reads the one `file` field; any other field, or a second `file`, is refused.
