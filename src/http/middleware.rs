@@ -22,7 +22,7 @@ use super::routing;
 use crate::domain::tokens::TokenService;
 use crate::error::{ApiError, error_response};
 use crate::generated::OperationMeta;
-use crate::runtime::{BodyLimit, context::RequestContext};
+use crate::runtime::{BodyLimit, body_too_large, context::RequestContext};
 use crate::telemetry::recorder;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -157,11 +157,7 @@ async fn admit_and_call<E: Endpoint>(
         .and_then(|bytes| usize::try_from(bytes).ok())
         .unwrap_or(edge.max_body_bytes);
     let mut response = if declared_length_over(&req, max_body_bytes) {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("The body is larger than {max_body_bytes} bytes."),
-        )
-        .as_response()
+        body_too_large(max_body_bytes).as_response()
     } else {
         req.extensions_mut().insert(edge.tokens.clone());
         req.extensions_mut().insert(BodyLimit(max_body_bytes));

@@ -23,6 +23,15 @@ use crate::spec::component_validator;
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
+/// The 413 for a request body over `limit` bytes, whether its declared length says so or
+/// it passes the limit while it streams in.
+pub fn body_too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The body is larger than {limit} bytes."),
+    )
+}
+
 /// The whole of `body`, refused with 413 as soon as it passes `limit` bytes.
 ///
 /// Not poem's `into_bytes_limit`, which reads through a zeroed 4 KiB buffer and copies
@@ -41,10 +50,7 @@ pub(crate) async fn read_limited(body: poem::Body, limit: usize) -> Result<Bytes
         })?;
         let read = joined.as_ref().map_or(first.len(), BytesMut::len);
         if read + chunk.len() > limit {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("The body is larger than {limit} bytes."),
-            ));
+            return Err(body_too_large(limit));
         }
         match &mut joined {
             Some(joined) => joined.extend_from_slice(&chunk),

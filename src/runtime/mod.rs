@@ -11,7 +11,7 @@ pub mod rfc3339;
 mod upload;
 
 pub use auth::{Principal, check_bearer};
-pub use body::{BodyLimit, SpecJson};
+pub use body::{BodyLimit, SpecJson, body_too_large};
 pub use json::Json;
 pub use upload::{ImageBytes, Upload};
 

@@ -13,7 +13,7 @@ use poem_openapi::{
 };
 
 use crate::error::ApiError;
-use crate::runtime::BodyLimit;
+use crate::runtime::{BodyLimit, body_too_large};
 
 /// The uploaded file's bytes, whichever way they came.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,13 +26,6 @@ const OCTET_STREAM: &str = "application/octet-stream";
 
 fn binary_schema() -> MetaSchemaRef {
     MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")))
-}
-
-fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("The body is larger than {limit} bytes."),
-    )
 }
 
 fn unprocessable(detail: &str) -> ApiError {
@@ -123,7 +116,7 @@ async fn read_multipart(
     let read_error = |error: multer::Error| -> poem::Error {
         match error {
             multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
-                too_large(limit).into()
+                body_too_large(limit).into()
             }
             other => ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -139,7 +132,7 @@ async fn read_multipart(
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(read_error)? {
                     if bytes.len() + chunk.len() > limit {
-                        return Err(too_large(limit).into());
+                        return Err(body_too_large(limit).into());
                     }
                     bytes.extend_from_slice(&chunk);
                 }
