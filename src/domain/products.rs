@@ -148,8 +148,9 @@ impl ProductService {
     /// (1..=100 characters), ignoring case, in id order. `%`, `_` and `\` in `q` match
     /// themselves.
     ///
-    /// On SQLite, which folds ASCII only, non-ASCII letters match only in the same
-    /// case.
+    /// Every letter's case is ignored, with one exception: on SQLite, a `q` of one or
+    /// two characters is too short for the search index, and the scan that serves it
+    /// folds ASCII letters only (others match only in lower case).
     pub async fn search(&self, q: &str, limit: u64) -> Result<Vec<Product>, DomainError> {
         check_limit(limit)?;
         validate::char_len("q", q, 1, MAX_QUERY_CHARS)?;
@@ -159,8 +160,7 @@ impl ProductService {
         if q.contains('\0') {
             return Ok(Vec::new());
         }
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        let found = crate::storage::search_products(&self.db, &pattern, limit).await?;
+        let found = crate::storage::search_products(&self.db, q, limit).await?;
         Ok(found.into_iter().map(Product::from).collect())
     }
 }
@@ -174,16 +174,4 @@ fn check_limit(limit: u64) -> Result<(), DomainError> {
             format!("must be from 1 to {MAX_LIMIT}"),
         ))
     }
-}
-
-/// Makes `%`, `_` and the escape character itself literal in a LIKE pattern.
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }

@@ -5,6 +5,7 @@
 mod count_products;
 mod create_images;
 mod create_profiles_and_orders;
+mod index_product_search;
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(create_profiles_and_orders::CreateProfilesAndOrders),
             Box::new(count_products::CountProducts),
             Box::new(create_images::CreateImages),
+            Box::new(index_product_search::IndexProductSearch),
         ]
     }
 }

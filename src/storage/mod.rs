@@ -179,6 +179,35 @@ mod tests {
             .filter(|u| !u.is_empty())
     }
 
+    /// A fresh, migrated and seeded SQLite database, and a PostgreSQL one when
+    /// `TEST_DATABASE_URL` is set.
+    async fn databases() -> Vec<DatabaseConnection> {
+        let mut urls = vec![testing::fresh_database_url(None).await.unwrap()];
+        if let Some(base) = postgres_base() {
+            urls.push(testing::fresh_database_url(Some(&base)).await.unwrap());
+        }
+        let mut databases = Vec::new();
+        for url in urls {
+            let db = connect(&DatabaseSettings::with_url(url))
+                .await
+                .expect("connects");
+            databases.push(db);
+        }
+        databases
+    }
+
+    fn new_product(name: &str, description: Option<&str>) -> entities::products::ActiveModel {
+        use sea_orm::ActiveValue::Set;
+        entities::products::ActiveModel {
+            name: Set(name.into()),
+            description: Set(description.map(Into::into)),
+            price_cents: Set(100),
+            currency: Set("EUR".into()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+    }
+
     async fn product_count(db: &DatabaseConnection) -> u64 {
         entities::products::Entity::find().count(db).await.unwrap()
     }
@@ -187,29 +216,14 @@ mod tests {
     /// SQLite and (with `TEST_DATABASE_URL`) on PostgreSQL.
     #[tokio::test]
     async fn the_kept_product_count_matches_the_table() {
-        use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+        use sea_orm::{ActiveModelTrait, TransactionTrait};
 
-        let base = postgres_base();
-        let mut urls = vec![testing::fresh_database_url(None).await.unwrap()];
-        if let Some(base) = base {
-            urls.push(testing::fresh_database_url(Some(&base)).await.unwrap());
-        }
-        for url in urls {
-            let db = connect(&DatabaseSettings::with_url(url))
-                .await
-                .expect("connects");
+        for db in databases().await {
             assert_eq!(
                 super::product_count(&db).await.unwrap(),
                 DEMO_PRODUCTS as u64
             );
-            let row = || entities::products::ActiveModel {
-                name: Set("Counted lamp".into()),
-                description: Set(None),
-                price_cents: Set(100),
-                currency: Set("EUR".into()),
-                created_at: Set(chrono::Utc::now()),
-                ..Default::default()
-            };
+            let row = || new_product("Counted lamp", None);
             let kept = row().insert(&db).await.unwrap();
             let txn = db.begin().await.unwrap();
             row().insert(&txn).await.unwrap();
@@ -232,6 +246,62 @@ mod tests {
                 product_count(&db).await
             );
             assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64 - 1);
+        }
+    }
+
+    /// The search index follows every write to the products: inserts, rolled-back
+    /// inserts, updates of either column (to and from NULL) and deletes.
+    #[tokio::test]
+    async fn the_search_index_follows_every_write() {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+
+        for db in databases().await {
+            let backend = format!("{:?}", db.get_database_backend());
+            let found = |text: &'static str| {
+                let db = db.clone();
+                async move {
+                    super::search_products(&db, text, 100)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .map(|p| p.id)
+                        .collect::<Vec<_>>()
+                }
+            };
+            let tray = new_product("Zebrawood tray", Some("Quartersawn"))
+                .insert(&db)
+                .await
+                .unwrap();
+            let txn = db.begin().await.unwrap();
+            new_product("Quokka plush", None)
+                .insert(&txn)
+                .await
+                .unwrap();
+            txn.rollback().await.unwrap();
+            assert_eq!(found("zebrawood").await, [tray.id], "{backend}");
+            assert_eq!(found("QUARTERSAWN").await, [tray.id], "{backend}");
+            assert!(found("quokka").await.is_empty(), "{backend}");
+
+            let mut renamed: entities::products::ActiveModel = tray.clone().into();
+            renamed.name = Set("Yellowwood tray".into());
+            renamed.description = Set(None);
+            renamed.update(&db).await.unwrap();
+            assert!(found("zebrawood").await.is_empty(), "{backend}");
+            assert!(found("quartersawn").await.is_empty(), "{backend}");
+            assert_eq!(found("yellowwood").await, [tray.id], "{backend}");
+
+            let mut described: entities::products::ActiveModel = tray.clone().into();
+            described.description = Set(Some("Riftsawn".into()));
+            described.update(&db).await.unwrap();
+            assert_eq!(found("riftsawn").await, [tray.id], "{backend}");
+            assert_eq!(found("yellowwood").await, [tray.id], "{backend}");
+
+            entities::products::Entity::delete_by_id(tray.id)
+                .exec(&db)
+                .await
+                .unwrap();
+            assert!(found("yellowwood").await.is_empty(), "{backend}");
+            assert!(found("riftsawn").await.is_empty(), "{backend}");
         }
     }
 

@@ -238,6 +238,80 @@ async fn wildcards_in_the_query_match_themselves() {
 }
 
 #[tokio::test]
+async fn search_folds_every_letter_and_reads_quotes_as_text() {
+    for (backend, products) in services().await {
+        let screen = products
+            .create(new_product("ÉCRAN géant", Some("Ein GRÜNER Bildschirm")))
+            .await
+            .unwrap();
+        let quoted = products
+            .create(new_product(
+                "The \"Big\" mug",
+                Some("a\"b AND c OR NEAR(d)"),
+            ))
+            .await
+            .unwrap();
+        for q in ["écran", "GÉANT", "grüner bild", "Écran Gé"] {
+            assert_eq!(
+                ids(products.search(q, 100).await.expect(backend)),
+                [screen.id],
+                "{backend}: {q}"
+            );
+        }
+        // Quotes and the index's query words are text to find, never syntax.
+        for q in ["\"big\"", "a\"b", "AND c OR NEAR(d)", "\"BIG\" MUG"] {
+            assert_eq!(
+                ids(products.search(q, 100).await.expect(backend)),
+                [quoted.id],
+                "{backend}: {q}"
+            );
+        }
+        // One quote is too short for the index and is read by the scan; three are a
+        // phrase of one quote character three times.
+        assert_eq!(
+            ids(products.search("\"", 100).await.expect(backend)),
+            [quoted.id],
+            "{backend}"
+        );
+        for q in ["\"\"\"", "big mug"] {
+            assert!(
+                products.search(q, 100).await.expect(backend).is_empty(),
+                "{backend}: {q}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn short_and_long_queries_find_the_same_rows_as_a_plain_scan() {
+    for (backend, products) in services().await {
+        let (all, _) = products.list(100, 0).await.expect(backend);
+        // Texts of one to four characters, served by the index or by the scan: within
+        // the first 100 products, they find what a scan of the names finds.
+        for q in ["a", "De", "oak", "LAMP", "k l", "ut d", "zz", "xyz"] {
+            let lower = q.to_lowercase();
+            let expected: Vec<i64> = all
+                .iter()
+                .filter(|p| {
+                    p.name.to_lowercase().contains(&lower)
+                        || p.description
+                            .as_deref()
+                            .is_some_and(|d| d.to_lowercase().contains(&lower))
+                })
+                .map(|p| p.id)
+                .take(20)
+                .collect();
+            let found: Vec<i64> = ids(products.search(q, 100).await.expect(backend))
+                .into_iter()
+                .filter(|id| *id <= all.last().unwrap().id)
+                .take(20)
+                .collect();
+            assert_eq!(found, expected, "{backend}: {q}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn search_refuses_empty_long_queries_and_bad_limits() {
     let (backend, products) = services().await.remove(0);
     for (q, limit, field) in [
