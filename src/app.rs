@@ -82,7 +82,7 @@ impl Application {
 
     /// The database the service runs on (tests inspect it).
     pub fn database(&self) -> &sea_orm::DatabaseConnection {
-        &self.api.db
+        self.api.reader.connection()
     }
 
     /// Serves (and runs the image workers) until SIGINT or SIGTERM, then lets
@@ -205,16 +205,17 @@ pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
     let db = crate::storage::connect(&settings.database)
         .await
         .context("Failed to open the database")?;
+    let reader = crate::storage::Reader::new(&db);
     Ok(Api {
         users: UserService::new(
-            db.clone(),
+            reader.clone(),
             PasswordHasher::new(settings.bcrypt_cost, settings.bcrypt_concurrency),
         ),
         tokens: TokenService::new(&settings.jwt),
-        products: ProductService::new(db.clone()),
+        products: ProductService::new(reader.clone()),
         summary: crate::upstream::build_summary_service(&settings.upstream, db.clone())?,
-        images: build_images(settings, db.clone()).await?,
-        db,
+        images: build_images(settings, db).await?,
+        reader,
         docs_html: crate::http::docs_html(),
         rate_limiting: std::sync::Arc::new(crate::http::ratelimit::RateLimiting {
             limiter,

@@ -9,8 +9,6 @@ mod products;
 mod system;
 mod users;
 
-use sea_orm::DatabaseConnection;
-
 use crate::domain::{
     images::ImageService, products::ProductService, summary::SummaryService, tokens::TokenService,
     users::UserService,
@@ -18,7 +16,8 @@ use crate::domain::{
 
 /// Everything the handlers need; one value implements every tag's trait.
 pub struct Api {
-    pub db: DatabaseConnection,
+    /// The database: its pool, and the connections kept for the hottest reads.
+    pub reader: crate::storage::Reader,
     pub users: UserService,
     pub tokens: TokenService,
     pub products: ProductService,

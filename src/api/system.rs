@@ -19,8 +19,10 @@ impl SystemApi for Api {
     }
 
     async fn get_readiness(&self) -> GetReadinessResponse {
-        let (database, redis) =
-            tokio::join!(self.db.ping(), self.rate_limiting.limiter.ping_shared());
+        let (database, redis) = tokio::join!(
+            self.reader.connection().ping(),
+            self.rate_limiting.limiter.ping_shared()
+        );
         let mut down = Vec::new();
         if let Err(error) = database {
             tracing::warn!(%error, "readiness: the database does not answer");
@@ -52,7 +54,7 @@ impl SystemApi for Api {
 
     async fn get_metrics(&self) -> GetMetricsResponse {
         // Gauges of state the service does not update per event are read now.
-        crate::storage::record_pool_gauges(&self.db);
+        crate::storage::record_pool_gauges(&self.reader);
         self.rate_limiting.limiter.record_gauges();
         GetMetricsResponse::Ok(PlainText(crate::telemetry::recorder::handle().render()))
     }

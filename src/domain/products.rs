@@ -7,10 +7,11 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::{DomainError, validate};
+use crate::storage::Reader;
 use crate::storage::entities::products::{self, Column, Entity};
 
 /// Largest page `list` and `search` return (the spec's `limit` maximum).
@@ -56,12 +57,16 @@ impl From<products::Model> for Product {
 /// Reads and extends the catalogue.
 #[derive(Debug, Clone)]
 pub struct ProductService {
-    db: DatabaseConnection,
+    reader: Reader,
 }
 
 impl ProductService {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(reader: Reader) -> Self {
+        Self { reader }
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        self.reader.connection()
     }
 
     /// Up to `limit` (1..=100) products in id order after skipping `offset`, and how
@@ -72,11 +77,10 @@ impl ProductService {
         if i64::try_from(offset).is_err() {
             return Err(DomainError::invalid("offset", "is too large"));
         }
-        let (page, total) = crate::storage::product_page(&self.db, limit, offset).await?;
+        let (page, total) = crate::storage::product_page(&self.reader, limit, offset).await?;
         Ok((page.into_iter().map(Product::from).collect(), total))
     }
 
-    /// The product with this id.
     /// Up to `limit` products with ids above `after` (keyset pagination: a page never
     /// skips or repeats a product while others are added), and the id to continue
     /// after when there may be more.
@@ -91,7 +95,11 @@ impl ProductService {
             query = query.filter(Column::Id.gt(after));
         }
         // One extra row says whether another page exists without a COUNT.
-        let mut rows = query.limit(limit + 1).all(&self.db).await?;
+        let query = query.limit(limit + 1);
+        let mut rows: Vec<products::Model> = self
+            .reader
+            .all(query.build(self.db().get_database_backend()))
+            .await?;
         let more = rows.len() as u64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let next = if more {
@@ -102,9 +110,11 @@ impl ProductService {
         Ok((rows.into_iter().map(Product::from).collect(), next))
     }
 
+    /// The product with this id.
     pub async fn get(&self, id: i64) -> Result<Product, DomainError> {
-        Entity::find_by_id(id)
-            .one(&self.db)
+        let query = Entity::find_by_id(id).limit(1);
+        self.reader
+            .one::<products::Model>(query.build(self.db().get_database_backend()))
             .await?
             .map(Product::from)
             .ok_or_else(|| DomainError::NotFound {
@@ -139,7 +149,7 @@ impl ProductService {
             // Microseconds: what PostgreSQL keeps, so the returned value is the stored one.
             created_at: Set(Utc::now().trunc_subsecs(6)),
         }
-        .insert(&self.db)
+        .insert(self.db())
         .await?;
         Ok(model.into())
     }
@@ -160,7 +170,7 @@ impl ProductService {
         if q.contains('\0') {
             return Ok(Vec::new());
         }
-        let found = crate::storage::search_products(&self.db, q, limit).await?;
+        let found = crate::storage::search_products(&self.reader, q, limit).await?;
         Ok(found.into_iter().map(Product::from).collect())
     }
 }

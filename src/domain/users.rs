@@ -9,12 +9,13 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait, SqlErr,
     sea_query::Expr,
 };
 
 use super::{DomainError, passwords::PasswordHasher, validate};
-use crate::storage::entities::users::{self, Column, Entity};
+use crate::storage::Reader;
+use crate::storage::entities::users::{self, Column, Entity, Model};
 
 /// bcrypt reads at most 72 bytes; a longer password is refused, never truncated
 /// (truncation would make every password sharing the first 72 bytes valid).
@@ -96,7 +97,7 @@ impl From<users::Model> for User {
 /// Registration, authentication and preferences of users.
 #[derive(Clone)]
 pub struct UserService {
-    db: DatabaseConnection,
+    reader: Reader,
     hasher: PasswordHasher,
 }
 
@@ -109,8 +110,12 @@ impl std::fmt::Debug for UserService {
 }
 
 impl UserService {
-    pub fn new(db: DatabaseConnection, hasher: PasswordHasher) -> Self {
-        Self { db, hasher }
+    pub fn new(reader: Reader, hasher: PasswordHasher) -> Self {
+        Self { reader, hasher }
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        self.reader.connection()
     }
 
     /// Creates a user with the default preferences. The email is stored lower-cased;
@@ -137,7 +142,7 @@ impl UserService {
         };
         // No "does it exist?" query first: two registrations could both pass it. The
         // UNIQUE constraint decides, atomically, on SQLite and PostgreSQL alike.
-        match row.insert(&self.db).await {
+        match row.insert(self.db()).await {
             Ok(model) => Ok(model.into()),
             Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 Err(DomainError::AlreadyExists {
@@ -165,7 +170,7 @@ impl UserService {
         }
         let found = Entity::find()
             .filter(Column::Email.eq(email.to_lowercase()))
-            .one(&self.db)
+            .one(self.db())
             .await?;
         let hash = match &found {
             Some(user) => user.password_hash.clone(),
@@ -180,8 +185,9 @@ impl UserService {
 
     /// The user with this id, with their preferences.
     pub async fn get(&self, user_id: i64) -> Result<User, DomainError> {
-        Entity::find_by_id(user_id)
-            .one(&self.db)
+        let query = Entity::find_by_id(user_id).limit(1);
+        self.reader
+            .one::<Model>(query.build(self.db().get_database_backend()))
             .await?
             .map(User::from)
             .ok_or_else(|| not_found(user_id))
@@ -215,7 +221,7 @@ impl UserService {
             return Ok(self.get(user_id).await?.preferences);
         }
         // RETURNING (SQLite 3.35+, PostgreSQL) hands back the merged row atomically.
-        let updated = update.exec_with_returning(&self.db).await?;
+        let updated = update.exec_with_returning(self.db()).await?;
         updated
             .into_iter()
             .next()

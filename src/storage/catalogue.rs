@@ -3,29 +3,29 @@
 //! count in one statement, and the substring search written for each database.
 
 use sea_orm::{
-    Condition, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    Condition, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Statement,
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
 
+use super::Reader;
 use super::entities::products::{self, Column, Entity};
 
 /// The kept count, as a scalar subquery.
 const COUNT_SQL: &str = "(SELECT row_count FROM row_counts WHERE table_name = 'products')";
 
 /// How many products there are: one row kept exact by triggers, not a scan.
-pub async fn product_count(db: &DatabaseConnection) -> Result<u64, DbErr> {
+pub async fn product_count(reader: &Reader) -> Result<u64, DbErr> {
     #[derive(FromQueryResult)]
     struct Count {
         total: i64,
     }
-    let count = Entity::find()
+    let backend = reader.connection().get_database_backend();
+    let query = Entity::find()
         .select_only()
         .column_as(Expr::cust(COUNT_SQL), "total")
-        .limit(1)
-        .into_model::<Count>()
-        .one(db)
-        .await?;
+        .limit(1);
+    let count: Option<Count> = reader.one(query.build(backend)).await?;
     // No product row to select the subquery from: the table is empty.
     Ok(count.map_or(0, |c| u64::try_from(c.total).unwrap_or(0)))
 }
@@ -45,22 +45,21 @@ struct CountedRow {
 /// Up to `limit` products in id order after skipping `offset`, and how many products
 /// there are, in one statement (one round trip, one pooled connection).
 pub async fn product_page(
-    db: &DatabaseConnection,
+    reader: &Reader,
     limit: u64,
     offset: u64,
 ) -> Result<(Vec<products::Model>, u64), DbErr> {
-    let rows = Entity::find()
+    let backend = reader.connection().get_database_backend();
+    let query = Entity::find()
         .column_as(Expr::cust(COUNT_SQL), "total")
         .order_by_asc(Column::Id)
         .limit(limit)
-        .offset(offset)
-        .into_model::<CountedRow>()
-        .all(db)
-        .await?;
+        .offset(offset);
+    let rows: Vec<CountedRow> = reader.all(query.build(backend)).await?;
     let total = match rows.first() {
         Some(row) => u64::try_from(row.total).unwrap_or(0),
         // Past the last page there is no row to carry the total.
-        None => product_count(db).await?,
+        None => product_count(reader).await?,
     };
     let page = rows
         .into_iter()
@@ -93,20 +92,20 @@ const TRIGRAM: usize = 3;
 ///   letters match only in lower case. The column is not lowered: SQLite's `LOWER`
 ///   folds ASCII only too, so that would change nothing but the cost.
 pub async fn search_products(
-    db: &DatabaseConnection,
+    reader: &Reader,
     text: &str,
     limit: u64,
 ) -> Result<Vec<products::Model>, DbErr> {
     let pattern = || format!("%{}%", escape_like(&text.to_lowercase()));
-    if db.get_database_backend() == DatabaseBackend::Postgres {
+    let backend = reader.connection().get_database_backend();
+    if backend == DatabaseBackend::Postgres {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        return Entity::find()
-            .from_raw_sql(Statement::from_sql_and_values(
+        return reader
+            .all(Statement::from_sql_and_values(
                 DatabaseBackend::Postgres,
                 "SELECT * FROM products_matching($1, $2) ORDER BY id",
                 [pattern().into(), limit.into()],
             ))
-            .all(db)
             .await;
     }
     let condition = if text.chars().count() >= TRIGRAM {
@@ -125,12 +124,11 @@ pub async fn search_products(
             .add(like(Column::Name))
             .add(like(Column::Description))
     };
-    Entity::find()
+    let query = Entity::find()
         .filter(condition)
         .order_by_asc(Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
+        .limit(limit);
+    reader.all(query.build(backend)).await
 }
 
 /// `text` as one FTS5 phrase: quoted, with its own quotes doubled, so that none of it

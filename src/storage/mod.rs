@@ -6,6 +6,7 @@ pub mod blobs;
 mod catalogue;
 pub mod entities;
 pub mod migrations;
+mod reader;
 mod seed;
 mod seed_orders;
 pub mod testing;
@@ -24,6 +25,7 @@ use crate::telemetry::recorder;
 
 pub use catalogue::{product_count, product_page, search_products};
 pub use migrations::Migrator;
+pub use reader::Reader;
 pub use seed::{DEMO_PRODUCTS, seed_demo_catalogue};
 
 /// How long a SQLite writer waits for another to finish before failing with "database
@@ -93,24 +95,27 @@ pub struct PoolStats {
     pub max: u32,
 }
 
-/// How busy the connection pool is now.
-pub fn pool_stats(db: &DatabaseConnection) -> PoolStats {
-    fn of<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> PoolStats {
+/// How busy the connection pool is now. Connections the [`Reader`] keeps are open; they
+/// count as idle while no read uses them.
+pub fn pool_stats(reader: &Reader) -> PoolStats {
+    fn of<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>, kept: u32) -> PoolStats {
+        let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
         PoolStats {
             open: pool.size(),
-            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            idle: idle.saturating_add(kept),
             max: pool.options().get_max_connections(),
         }
     }
+    let db = reader.connection();
     match db.get_database_backend() {
-        DatabaseBackend::Postgres => of(db.get_postgres_connection_pool()),
-        _ => of(db.get_sqlite_connection_pool()),
+        DatabaseBackend::Postgres => of(db.get_postgres_connection_pool(), reader.idle()),
+        _ => of(db.get_sqlite_connection_pool(), reader.idle()),
     }
 }
 
 /// Sets the pool gauges of `/metrics` from the pool's state now.
-pub fn record_pool_gauges(db: &DatabaseConnection) {
-    let stats = pool_stats(db);
+pub fn record_pool_gauges(reader: &Reader) {
+    let stats = pool_stats(reader);
     let in_use = stats.open.saturating_sub(stats.idle);
     metrics::gauge!(recorder::DB_POOL_CONNECTIONS, "state" => "in_use").set(f64::from(in_use));
     metrics::gauge!(recorder::DB_POOL_CONNECTIONS, "state" => "idle").set(f64::from(stats.idle));
@@ -172,29 +177,7 @@ mod tests {
 
     use super::*;
 
-    /// `TEST_DATABASE_URL`: the PostgreSQL server the tests also run on, when set.
-    fn postgres_base() -> Option<String> {
-        std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-    }
-
-    /// A fresh, migrated and seeded SQLite database, and a PostgreSQL one when
-    /// `TEST_DATABASE_URL` is set.
-    async fn databases() -> Vec<DatabaseConnection> {
-        let mut urls = vec![testing::fresh_database_url(None).await.unwrap()];
-        if let Some(base) = postgres_base() {
-            urls.push(testing::fresh_database_url(Some(&base)).await.unwrap());
-        }
-        let mut databases = Vec::new();
-        for url in urls {
-            let db = connect(&DatabaseSettings::with_url(url))
-                .await
-                .expect("connects");
-            databases.push(db);
-        }
-        databases
-    }
+    use testing::{databases, postgres_base_url};
 
     fn new_product(name: &str, description: Option<&str>) -> entities::products::ActiveModel {
         use sea_orm::ActiveValue::Set;
@@ -218,9 +201,10 @@ mod tests {
     async fn the_kept_product_count_matches_the_table() {
         use sea_orm::{ActiveModelTrait, TransactionTrait};
 
-        for db in databases().await {
+        for (_, db) in databases().await {
+            let reader = Reader::new(&db);
             assert_eq!(
-                super::product_count(&db).await.unwrap(),
+                super::product_count(&reader).await.unwrap(),
                 DEMO_PRODUCTS as u64
             );
             let row = || new_product("Counted lamp", None);
@@ -229,7 +213,7 @@ mod tests {
             row().insert(&txn).await.unwrap();
             txn.rollback().await.unwrap();
             assert_eq!(
-                super::product_count(&db).await.unwrap(),
+                super::product_count(&reader).await.unwrap(),
                 product_count(&db).await
             );
             assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64 + 1);
@@ -242,7 +226,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(
-                super::product_count(&db).await.unwrap(),
+                super::product_count(&reader).await.unwrap(),
                 product_count(&db).await
             );
             assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64 - 1);
@@ -255,12 +239,13 @@ mod tests {
     async fn the_search_index_follows_every_write() {
         use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
 
-        for db in databases().await {
+        for (_, db) in databases().await {
             let backend = format!("{:?}", db.get_database_backend());
+            let reader = Reader::new(&db);
             let found = |text: &'static str| {
-                let db = db.clone();
+                let reader = reader.clone();
                 async move {
-                    super::search_products(&db, text, 100)
+                    super::search_products(&reader, text, 100)
                         .await
                         .unwrap()
                         .into_iter()
@@ -333,7 +318,7 @@ mod tests {
             );
         }
 
-        let Some(base) = postgres_base() else {
+        let Some(base) = postgres_base_url() else {
             return;
         };
         let url = testing::fresh_database_url(Some(&base)).await.unwrap();
@@ -369,7 +354,7 @@ mod tests {
     /// race on migrations or seed twice. Runs when `TEST_DATABASE_URL` is set.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn instances_starting_together_migrate_and_seed_once() {
-        let Some(base) = postgres_base() else {
+        let Some(base) = postgres_base_url() else {
             return;
         };
         let url = testing::fresh_database_url(Some(&base)).await.unwrap();

@@ -5,11 +5,54 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
+
+use crate::config::DatabaseSettings;
 
 /// Test databases older than this are dropped by later calls (best effort), so that
 /// crashed or interrupted runs do not pile up.
 const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// `TEST_DATABASE_URL`: the PostgreSQL server the tests also run on, when it is set
+/// and not empty (e.g. `postgres://postgres@127.0.0.1:5432/test`).
+pub fn postgres_base_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// One fresh database per backend under test, migrated and seeded like the service's,
+/// with the backend's name: SQLite always, and PostgreSQL when `TEST_DATABASE_URL` is
+/// set. Set but unreachable panics: the run asked for PostgreSQL, so it is a failure,
+/// not a skip.
+pub async fn databases() -> Vec<(&'static str, DatabaseConnection)> {
+    databases_with(|_| {}).await
+}
+
+/// [`databases`], with the pool's settings changed by `configure` first.
+pub async fn databases_with(
+    configure: impl Fn(&mut DatabaseSettings),
+) -> Vec<(&'static str, DatabaseConnection)> {
+    let mut bases = vec![("sqlite", None)];
+    if let Some(base) = postgres_base_url() {
+        bases.push(("postgres", Some(base)));
+    }
+    let mut databases = Vec::new();
+    for (backend, base) in bases {
+        let url = fresh_database_url(base.as_deref())
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: no test database: {e:#}"));
+        let mut settings = DatabaseSettings::with_url(url);
+        configure(&mut settings);
+        let db = super::connect(&settings)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: cannot open the test database: {e:#}"));
+        databases.push((backend, db));
+    }
+    databases
+}
 
 /// The URL of a new, empty database.
 ///

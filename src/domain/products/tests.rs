@@ -8,7 +8,7 @@ async fn services() -> Vec<(&'static str, ProductService)> {
     databases()
         .await
         .into_iter()
-        .map(|(backend, db)| (backend, ProductService::new(db)))
+        .map(|(backend, db)| (backend, ProductService::new(Reader::new(&db))))
         .collect()
 }
 

@@ -24,7 +24,7 @@ async fn services() -> Vec<(&'static str, UserService)> {
         .map(|(backend, db)| {
             (
                 backend,
-                UserService::new(db, PasswordHasher::new(TEST_BCRYPT_COST, 2)),
+                UserService::new(Reader::new(&db), PasswordHasher::new(TEST_BCRYPT_COST, 2)),
             )
         })
         .collect()
@@ -130,7 +130,7 @@ async fn only_a_hash_is_stored() {
             .await
             .expect(backend);
         let row = crate::storage::entities::users::Entity::find_by_id(user.id)
-            .one(&users.db)
+            .one(users.db())
             .await
             .unwrap()
             .unwrap();

@@ -7,45 +7,20 @@ use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, EntityTra
 
 use super::*;
 use crate::{
-    config::DatabaseSettings,
     domain::{
         passwords::PasswordHasher,
         summary::{FailureReason, OrderStatus},
         users::{NewUser, UserService},
     },
-    storage,
+    storage::{Reader, testing::databases},
     upstream::{UpstreamSettings, build_summary_service},
 };
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One migrated, seeded database per backend under test, with the backend's name.
-async fn databases() -> Vec<(&'static str, DatabaseConnection)> {
-    let mut urls = vec![("sqlite", storage::testing::fresh_database_url(None).await)];
-    if let Some(base) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        // Set but unreachable is a failure, not a skip: the run asked for PostgreSQL.
-        urls.push((
-            "postgres",
-            storage::testing::fresh_database_url(Some(&base)).await,
-        ));
-    }
-    let mut databases = Vec::new();
-    for (backend, url) in urls {
-        let url = url.unwrap_or_else(|e| panic!("{backend}: no test database: {e:#}"));
-        let db = storage::connect(&DatabaseSettings::with_url(url))
-            .await
-            .unwrap_or_else(|e| panic!("{backend}: cannot open the test database: {e:#}"));
-        databases.push((backend, db));
-    }
-    databases
-}
-
 /// Registers `email` (bcrypt cost 4, tests only) and returns the new user's id.
 async fn register(db: &DatabaseConnection, email: &str) -> i64 {
-    let user = UserService::new(db.clone(), PasswordHasher::new(4, 1))
+    let user = UserService::new(Reader::new(db), PasswordHasher::new(4, 1))
         .register(NewUser {
             email: email.into(),
             password: "correct-horse-7".into(),
