@@ -112,9 +112,7 @@ impl ProductService {
 
     /// The product with this id.
     pub async fn get(&self, id: i64) -> Result<Product, DomainError> {
-        let query = Entity::find_by_id(id).limit(1);
-        self.reader
-            .one::<products::Model>(query.build(self.db().get_database_backend()))
+        crate::storage::product_by_id(&self.reader, id)
             .await?
             .map(Product::from)
             .ok_or_else(|| DomainError::NotFound {

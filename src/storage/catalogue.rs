@@ -1,12 +1,18 @@
-//! Reads of the catalogue that need SQL beyond the entity: the product count that
+//! Reads of the catalogue on the request paths: a product by id, the product count that
 //! triggers keep (see the `count_products` migration), a page of products with that
 //! count in one statement, and the substring search written for each database.
+//!
+//! Rows are read by position, not by column name: by name, sea-orm formats each
+//! column's name and sqlx looks it up in a map, for every column of every row, which
+//! was a third of a catalogue page's instructions on PostgreSQL.
 
 use sea_orm::{
-    Condition, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Statement,
+    ColumnTrait, Condition, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Statement,
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
+
+use sea_orm::sqlx;
 
 use super::Reader;
 use super::entities::products::{self, Column, Entity};
@@ -30,16 +36,89 @@ pub async fn product_count(reader: &Reader) -> Result<u64, DbErr> {
     Ok(count.map_or(0, |c| u64::try_from(c.total).unwrap_or(0)))
 }
 
-/// A product row with the catalogue's total beside it.
-#[derive(FromQueryResult)]
+/// A product's columns, in the order [`product_at`] reads them.
+const PRODUCT_COLUMNS: [Column; 6] = [
+    Column::Id,
+    Column::Name,
+    Column::Description,
+    Column::PriceCents,
+    Column::Currency,
+    Column::CreatedAt,
+];
+
+/// The same columns, for SQL written by hand.
+const PRODUCT_COLUMNS_SQL: &str = "id, name, description, price_cents, currency, created_at";
+
+/// The products, selecting [`PRODUCT_COLUMNS`] only.
+fn select_products() -> Select<Entity> {
+    Entity::find().select_only().columns(PRODUCT_COLUMNS)
+}
+
+/// The product in the first six columns of `row` (see [`PRODUCT_COLUMNS`]).
+fn product_at(row: &QueryResult) -> Result<products::Model, DbErr> {
+    let decoded = if let Some(row) = row.try_as_pg_row() {
+        product_in(row)
+    } else if let Some(row) = row.try_as_sqlite_row() {
+        product_in(row)
+    } else {
+        return Err(DbErr::Type(
+            "a product row from neither PostgreSQL nor SQLite".into(),
+        ));
+    };
+    decoded.map_err(|error| DbErr::Type(format!("a product row: {error}")))
+}
+
+/// Decodes without first comparing each field's type with its column's, which cost
+/// sqlx more than the decoding itself (a list of compatible types, compared one by
+/// one, per column per row). A column of another type still fails: each decoder
+/// refuses bytes of the wrong size or encoding, and the columns are the migrations'.
+fn product_in<R: sqlx::Row>(row: &R) -> Result<products::Model, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database>,
+    for<'r> chrono::DateTime<chrono::Utc>: sqlx::Decode<'r, R::Database>,
+{
+    Ok(products::Model {
+        id: row.try_get_unchecked(0)?,
+        name: row.try_get_unchecked(1)?,
+        description: row.try_get_unchecked(2)?,
+        price_cents: row.try_get_unchecked(3)?,
+        currency: row.try_get_unchecked(4)?,
+        created_at: row.try_get_unchecked(5)?,
+    })
+}
+
+/// A product row, read by position.
+struct ProductRow(products::Model);
+
+impl FromQueryResult for ProductRow {
+    fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        product_at(row).map(Self)
+    }
+}
+
+/// A product row with the catalogue's total beside it (the seventh column).
 struct CountedRow {
-    id: i64,
-    name: String,
-    description: Option<String>,
-    price_cents: i64,
-    currency: String,
-    created_at: chrono::DateTime<chrono::Utc>,
+    product: products::Model,
     total: i64,
+}
+
+impl FromQueryResult for CountedRow {
+    fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            product: product_at(row)?,
+            total: row.try_get_by_index(PRODUCT_COLUMNS.len())?,
+        })
+    }
+}
+
+/// The product with this id, if there is one.
+pub async fn product_by_id(reader: &Reader, id: i64) -> Result<Option<products::Model>, DbErr> {
+    let backend = reader.connection().get_database_backend();
+    let query = select_products().filter(Column::Id.eq(id)).limit(1);
+    let row: Option<ProductRow> = reader.one(query.build(backend)).await?;
+    Ok(row.map(|row| row.0))
 }
 
 /// Up to `limit` products in id order after skipping `offset`, and how many products
@@ -50,7 +129,7 @@ pub async fn product_page(
     offset: u64,
 ) -> Result<(Vec<products::Model>, u64), DbErr> {
     let backend = reader.connection().get_database_backend();
-    let query = Entity::find()
+    let query = select_products()
         .column_as(Expr::cust(COUNT_SQL), "total")
         .order_by_asc(Column::Id)
         .limit(limit)
@@ -61,17 +140,7 @@ pub async fn product_page(
         // Past the last page there is no row to carry the total.
         None => product_count(reader).await?,
     };
-    let page = rows
-        .into_iter()
-        .map(|row| products::Model {
-            id: row.id,
-            name: row.name,
-            description: row.description,
-            price_cents: row.price_cents,
-            currency: row.currency,
-            created_at: row.created_at,
-        })
-        .collect();
+    let page = rows.into_iter().map(|row| row.product).collect();
     Ok((page, total))
 }
 
@@ -100,13 +169,14 @@ pub async fn search_products(
     let backend = reader.connection().get_database_backend();
     if backend == DatabaseBackend::Postgres {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        return reader
+        let rows: Vec<ProductRow> = reader
             .all(Statement::from_sql_and_values(
                 DatabaseBackend::Postgres,
-                "SELECT * FROM products_matching($1, $2) ORDER BY id",
+                format!("SELECT {PRODUCT_COLUMNS_SQL} FROM products_matching($1, $2) ORDER BY id"),
                 [pattern().into(), limit.into()],
             ))
-            .await;
+            .await?;
+        return Ok(rows.into_iter().map(|row| row.0).collect());
     }
     let condition = if text.chars().count() >= TRIGRAM {
         // The index hands out rowids in order, so the subquery stops at the `limit`th
@@ -124,11 +194,12 @@ pub async fn search_products(
             .add(like(Column::Name))
             .add(like(Column::Description))
     };
-    let query = Entity::find()
+    let query = select_products()
         .filter(condition)
         .order_by_asc(Column::Id)
         .limit(limit);
-    reader.all(query.build(backend)).await
+    let rows: Vec<ProductRow> = reader.all(query.build(backend)).await?;
+    Ok(rows.into_iter().map(|row| row.0).collect())
 }
 
 /// `text` as one FTS5 phrase: quoted, with its own quotes doubled, so that none of it
