@@ -7,12 +7,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    DatabaseConnection,
 };
 
 use super::{DomainError, validate};
 use crate::storage::Reader;
-use crate::storage::entities::products::{self, Column, Entity};
+use crate::storage::entities::products;
 
 /// Largest page `list` and `search` return (the spec's `limit` maximum).
 pub const MAX_LIMIT: u64 = 100;
@@ -90,16 +90,8 @@ impl ProductService {
         limit: u64,
     ) -> Result<(Vec<Product>, Option<i64>), DomainError> {
         check_limit(limit)?;
-        let mut query = Entity::find().order_by_asc(Column::Id);
-        if let Some(after) = after {
-            query = query.filter(Column::Id.gt(after));
-        }
         // One extra row says whether another page exists without a COUNT.
-        let query = query.limit(limit + 1);
-        let mut rows: Vec<products::Model> = self
-            .reader
-            .all(query.build(self.db().get_database_backend()))
-            .await?;
+        let mut rows = crate::storage::products_after(&self.reader, after, limit + 1).await?;
         let more = rows.len() as u64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let next = if more {

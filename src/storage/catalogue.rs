@@ -1,6 +1,7 @@
-//! Reads of the catalogue on the request paths: a product by id, the product count that
-//! triggers keep (see the `count_products` migration), a page of products with that
-//! count in one statement, and the substring search written for each database.
+//! Reads of the catalogue on the request paths: a product by id, a keyset page, the
+//! product count that triggers keep (see the `count_products` migration), a page of
+//! products with that count in one statement, and the substring search written for
+//! each database.
 //!
 //! Rows are read by position, not by column name: by name, sea-orm formats each
 //! column's name and sqlx looks it up in a map, for every column of every row, which
@@ -119,6 +120,21 @@ pub async fn product_by_id(reader: &Reader, id: i64) -> Result<Option<products::
     let query = select_products().filter(Column::Id.eq(id)).limit(1);
     let row: Option<ProductRow> = reader.one(query.build(backend)).await?;
     Ok(row.map(|row| row.0))
+}
+
+/// Up to `limit` products in id order with ids above `after` (all of them when `None`).
+pub async fn products_after(
+    reader: &Reader,
+    after: Option<i64>,
+    limit: u64,
+) -> Result<Vec<products::Model>, DbErr> {
+    let backend = reader.connection().get_database_backend();
+    let mut query = select_products().order_by_asc(Column::Id);
+    if let Some(after) = after {
+        query = query.filter(Column::Id.gt(after));
+    }
+    let rows: Vec<ProductRow> = reader.all(query.limit(limit).build(backend)).await?;
+    Ok(rows.into_iter().map(|row| row.0).collect())
 }
 
 /// Up to `limit` products in id order after skipping `offset`, and how many products

@@ -23,7 +23,7 @@ use sea_orm_migration::MigratorTrait;
 use crate::config::DatabaseSettings;
 use crate::telemetry::recorder;
 
-pub use catalogue::{product_by_id, product_count, product_page, search_products};
+pub use catalogue::{product_by_id, product_count, product_page, products_after, search_products};
 pub use migrations::Migrator;
 pub use reader::Reader;
 pub use seed::{DEMO_PRODUCTS, seed_demo_catalogue};

@@ -61,11 +61,16 @@ impl std::fmt::Debug for Reader {
 impl Reader {
     /// A reader over `db`'s pool, keeping up to half of its connections.
     pub fn new(db: &DatabaseConnection) -> Self {
+        Self::pinging_after(db, PING_IF_IDLE_FOR)
+    }
+
+    /// [`Reader::new`], pinging a kept connection idle longer than `idle` before use.
+    fn pinging_after(db: &DatabaseConnection, idle: Duration) -> Self {
         let kept = match db.get_database_backend() {
             DatabaseBackend::Postgres => {
-                Kept::Postgres(Stash::new(db.get_postgres_connection_pool()))
+                Kept::Postgres(Stash::new(db.get_postgres_connection_pool(), idle))
             }
-            _ => Kept::Sqlite(Stash::new(db.get_sqlite_connection_pool())),
+            _ => Kept::Sqlite(Stash::new(db.get_sqlite_connection_pool(), idle)),
         };
         Self {
             db: db.clone(),
@@ -120,6 +125,8 @@ struct Stash<DB: sqlx::Database> {
     pool: sqlx::Pool<DB>,
     idle: Arc<Mutex<Vec<Held<DB>>>>,
     capacity: usize,
+    /// A kept connection idle longer than this is pinged before use.
+    ping_if_idle_for: Duration,
 }
 
 struct Held<DB: sqlx::Database> {
@@ -136,7 +143,7 @@ where
 {
     /// Keeps up to half the pool, and gives it all back when the pool closes. Outside a
     /// Tokio runtime nothing could watch for that, so nothing is kept.
-    fn new(pool: &sqlx::Pool<DB>) -> Self {
+    fn new(pool: &sqlx::Pool<DB>, ping_if_idle_for: Duration) -> Self {
         let idle = Arc::new(Mutex::new(Vec::new()));
         let capacity = match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
@@ -158,6 +165,7 @@ where
             pool: pool.clone(),
             idle,
             capacity,
+            ping_if_idle_for,
         }
     }
 
@@ -206,7 +214,8 @@ where
             if held.taken_from_pool.elapsed() > HOLD_AT_MOST {
                 continue; // dropped: back to the pool, which applies its limits
             }
-            if held.idle_since.elapsed() > PING_IF_IDLE_FOR && held.connection.ping().await.is_err()
+            if held.idle_since.elapsed() > self.ping_if_idle_for
+                && held.connection.ping().await.is_err()
             {
                 continue; // dropped: the pool pings it again and closes it
             }

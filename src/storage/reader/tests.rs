@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect, QueryTrait, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, QueryTrait, TransactionTrait,
+};
 
 use super::*;
 use crate::storage::entities::products::{Entity, Model};
@@ -158,5 +160,50 @@ async fn closing_the_pool_gives_back_every_kept_connection() {
             ),
             "{backend}: {refused:?}"
         );
+    }
+}
+
+/// PostgreSQL only: a server-side end to a connection needs a server.
+#[tokio::test]
+async fn a_kept_connection_the_server_closed_is_replaced_before_a_read_fails() {
+    let Some((_, db)) = pools(4)
+        .await
+        .into_iter()
+        .find(|(backend, _)| *backend == "postgres")
+    else {
+        return; // TEST_DATABASE_URL is not set: only SQLite runs, and it has no server
+    };
+    let backend_pid = |reader: Reader| async move {
+        let row: Option<QueryResult> = reader
+            .rows(
+                Statement::from_string(DatabaseBackend::Postgres, "SELECT pg_backend_pid() AS pid"),
+                true,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .next();
+        row.unwrap().try_get::<i32>("", "pid").unwrap()
+    };
+    for (ping_if_idle_for, survives) in [(Duration::ZERO, true), (Duration::from_secs(3600), false)]
+    {
+        let reader = Reader::pinging_after(&db, ping_if_idle_for);
+        let kept = backend_pid(reader.clone()).await;
+        assert_eq!(reader.idle(), 1);
+        // The server ends the kept connection, as a restart or an idle timeout would.
+        db.execute_unprepared(&format!("SELECT pg_terminate_backend({kept})"))
+            .await
+            .unwrap();
+        let read = reader.one::<Model>(product(&db, 2)).await;
+        if survives {
+            // Pinged first: the dead connection is found and a live one reads.
+            assert_eq!(read.unwrap().map(|p| p.id), Some(2));
+            assert_ne!(backend_pid(reader.clone()).await, kept);
+        } else {
+            // Not pinged (idle for less than the threshold): the read fails, and the
+            // dead connection is not kept.
+            assert!(read.is_err(), "{read:?}");
+            assert_eq!(reader.idle(), 0);
+        }
     }
 }
