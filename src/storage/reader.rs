@@ -30,11 +30,10 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
-use super::PING_IF_IDLE_FOR;
-use crate::telemetry::recorder;
+use super::{PING_IF_IDLE_FOR, record_statement};
 
 /// How long a connection stays out of the pool before it is given back.
-pub const HOLD_AT_MOST: Duration = Duration::from_secs(10 * 60);
+const HOLD_AT_MOST: Duration = Duration::from_secs(10 * 60);
 
 /// Runs reads on connections it keeps between requests; cheap to clone (one list per
 /// pool, shared by the clones).
@@ -197,10 +196,7 @@ where
         } else {
             query.fetch_all(&mut **connection).await
         };
-        // The same histogram as the pool's statements (see `storage::connect`).
-        let outcome = if rows.is_ok() { "ok" } else { "error" };
-        metrics::histogram!(recorder::DB_STATEMENT_DURATION, "outcome" => outcome)
-            .record(started.elapsed().as_secs_f64());
+        record_statement(started.elapsed(), rows.is_err());
         let rows: Vec<DB::Row> = rows.map_err(|e| DbErr::Query(RuntimeErr::SqlxError(e.into())))?;
         lease.finished = true;
         Ok(rows.into_iter().map(QueryResult::from).collect())
