@@ -20,6 +20,8 @@
 //! | `JWT_ISSUER` | `apiary` | non-empty |
 //! | `JWT_AUDIENCE` | `apiary-api` | non-empty |
 //! | `BCRYPT_COST` | `12` | 10 ..= 31 (4 ..= 31 when `APP_ENV=test`) |
+//! | `BCRYPT_CONCURRENCY` | cores - 1, at least 1 | 1 ..= 1024 |
+//! | `BCRYPT_NICE` | `10` | 0 ..= 19 |
 //! | `STORAGE_DIR` | `data/images` | a directory (created on start) |
 //! | `IMAGE_WORKERS` | the number of cores | 0 ..= 256 (0: no worker in this process) |
 //! | `IMAGE_JOB_VISIBILITY_SECS` | `60` | 1 ..= 86400 |
@@ -35,6 +37,7 @@ mod tests;
 
 use std::{net::SocketAddr, str::FromStr, time::Duration};
 
+use crate::domain::passwords::HashThreads;
 pub use database::DatabaseSettings;
 pub use images::ImageSettings;
 pub use secret::Secret;
@@ -123,6 +126,9 @@ pub struct Settings {
     pub bcrypt_cost: u32,
     /// How many bcrypt hashes may run at once (the rest wait their turn).
     pub bcrypt_concurrency: usize,
+    /// How far the bcrypt threads' nice value is raised above the process's (Linux): how
+    /// readily they give a core back to the async workers.
+    pub bcrypt_nice: u8,
     /// Where the user summary's profile and orders come from.
     pub upstream: crate::upstream::UpstreamSettings,
     /// Rate limits: backend, scale, overrides, trusted proxies.
@@ -176,10 +182,17 @@ impl Settings {
         let bcrypt_concurrency = bounded(
             &get,
             "BCRYPT_CONCURRENCY",
-            crate::domain::passwords::PasswordHasher::default_concurrency() as u64,
+            HashThreads::default_concurrency() as u64,
             1,
             1024,
         )? as usize;
+        let bcrypt_nice = bounded(
+            &get,
+            "BCRYPT_NICE",
+            u64::from(HashThreads::DEFAULT_NICE),
+            0,
+            u64::from(HashThreads::MAX_NICE),
+        )? as u8;
         let upstream = crate::upstream::UpstreamSettings::from_lookup(get)?;
         let rate_limits =
             crate::ratelimit::RateLimitConfig::from_lookup(app_env == AppEnv::Production, get)?;
@@ -195,6 +208,7 @@ impl Settings {
             jwt,
             bcrypt_cost,
             bcrypt_concurrency,
+            bcrypt_nice,
             upstream,
             rate_limits,
             images,

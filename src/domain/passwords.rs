@@ -1,45 +1,89 @@
-//! bcrypt on blocking threads, at most `concurrency` at a time. bcrypt is CPU-bound by
-//! design: unbounded, a burst of logins would take every core, and the async workers
-//! (every other request) would wait for CPU behind it. The default leaves one core free.
+//! bcrypt on a few threads of its own, at a lower CPU priority than the async workers.
+//!
+//! bcrypt is CPU-bound by design. Two things keep it from the requests that do not hash:
+//!
+//! - **At most `concurrency` hashes run at once** (by default one fewer than the cores),
+//!   one per thread of this pool; the rest wait in its queue. Unbounded, a burst of
+//!   logins would take every core.
+//! - **The threads run at a raised nice value** (Linux). At the workers' own priority, a
+//!   bcrypt thread sharing a core with a worker keeps it for a whole time slice of the
+//!   scheduler, and every request waiting on that worker waits for the slice to end. A
+//!   niced thread gives the core back as soon as a worker wakes up, and bcrypt runs on
+//!   what the workers leave.
+//!
+//! A caller that stops waiting (a client that hung up) frees its place in the queue: a
+//! job whose caller is gone is skipped, not hashed.
 
-use std::sync::Arc;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use anyhow::Context;
-use tokio::sync::Semaphore;
+use anyhow::{Context, anyhow};
+use tokio::sync::oneshot;
 
 use super::DomainError;
 
-/// Hashes and verifies passwords with a bounded share of the CPU.
+/// One queued hash or verification.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords with a bounded, low-priority share of the CPU.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
-    permits: Arc<Semaphore>,
+    jobs: flume::Sender<Job>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PasswordHasher")
             .field("cost", &self.cost)
-            .field("idle_permits", &self.permits.available_permits())
+            .field("queued", &self.jobs.len())
             .finish()
     }
 }
 
-impl PasswordHasher {
-    /// `cost` is bcrypt's work factor (validated settings: 4..=31); `concurrency` is how
-    /// many hashes may run at once (at least 1).
-    pub fn new(cost: u32, concurrency: usize) -> Self {
-        Self {
-            cost,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-        }
-    }
+/// How a hashing thread is started: how many, and at which nice value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashThreads {
+    /// Hashes running at once: one thread each (at least 1).
+    pub concurrency: usize,
+    /// How far the threads' nice value is raised above the process's: 0 keeps the
+    /// workers' priority; the result stops at 19, the lowest.
+    pub nice: u8,
+}
+
+impl HashThreads {
+    /// How far the threads' nice value is raised unless configured otherwise.
+    pub const DEFAULT_NICE: u8 = 10;
+    /// The highest nice value (the lowest priority) the scheduler knows.
+    pub const MAX_NICE: u8 = 19;
 
     /// One fewer than the cores this process may use, and at least one.
     pub fn default_concurrency() -> usize {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get().saturating_sub(1))
             .max(1)
+    }
+}
+
+impl PasswordHasher {
+    /// `cost` is bcrypt's work factor (validated settings: 4..=31). Starts the hashing
+    /// threads; they end when the last clone of the hasher is dropped.
+    pub fn new(cost: u32, threads: HashThreads) -> std::io::Result<Self> {
+        let (jobs, queue) = flume::unbounded::<Job>();
+        for index in 0..threads.concurrency.max(1) {
+            let queue = queue.clone();
+            let nice = threads.nice;
+            std::thread::Builder::new()
+                .name(format!("bcrypt-{index}"))
+                .spawn(move || {
+                    lower_priority(nice);
+                    // A panicking job loses its answer (its caller sees the hasher fail),
+                    // not the thread.
+                    while let Ok(job) = queue.recv() {
+                        let _ = catch_unwind(AssertUnwindSafe(job));
+                    }
+                })?;
+        }
+        Ok(Self { cost, jobs })
     }
 
     /// The work factor new hashes get.
@@ -68,35 +112,67 @@ impl PasswordHasher {
         Ok(matches)
     }
 
-    /// Runs `work` on a blocking thread once a permit is free. The permit moves into the
-    /// thread: a caller that gives up waiting does not free it while the work still runs.
+    /// Queues `work` for a hashing thread and waits for its answer.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, DomainError> {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            if !answer.is_closed() {
+                let _ = answer.send(work());
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| anyhow!("the password hasher's threads have stopped"))?;
+        let result = answered
             .await
-            .context("the password hasher is closed")?;
-        let result = tokio::task::spawn_blocking(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await?;
+            .map_err(|_| anyhow!("a password hash failed on its thread"))?;
         Ok(result)
+    }
+}
+
+/// Raises the calling thread's nice value by `by` (up to the lowest priority, 19), so the
+/// thread stays below the rest of the process however the process itself was started.
+/// Linux keeps a nice value per thread; elsewhere it would apply to the whole process, so
+/// there the threads keep the process's priority.
+fn lower_priority(by: u8) {
+    if by == 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::{process, thread::gettid};
+        let outcome = process::getpriority_process(Some(gettid())).and_then(|nice| {
+            let lower = (nice + i32::from(by)).min(i32::from(HashThreads::MAX_NICE));
+            process::setpriority_process(Some(gettid()), lower)
+        });
+        if let Err(error) = outcome {
+            tracing::warn!(%error, by, "could not lower a bcrypt thread's priority");
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::{
+        sync::{
+            Arc,
+            atomic::{AtomicBool, AtomicUsize, Ordering},
+        },
+        time::Duration,
+    };
 
     use super::*;
 
+    fn threads(concurrency: usize, nice: u8) -> HashThreads {
+        HashThreads { concurrency, nice }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn no_more_than_concurrency_hashes_run_at_once() {
-        let hasher = PasswordHasher::new(4, 2);
+        let hasher = PasswordHasher::new(4, threads(2, 0)).unwrap();
         let running = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let tasks: Vec<_> = (0..8)
@@ -108,7 +184,7 @@ mod tests {
                         .run(move || {
                             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                             peak.fetch_max(now, Ordering::SeqCst);
-                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            std::thread::sleep(Duration::from_millis(20));
                             running.fetch_sub(1, Ordering::SeqCst);
                         })
                         .await
@@ -123,7 +199,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
-        let hasher = PasswordHasher::new(4, 1);
+        let hasher = PasswordHasher::new(4, threads(1, 0)).unwrap();
         let hash = hasher.hash("correct-horse-7".into()).await.unwrap();
         assert!(
             hasher
@@ -132,5 +208,73 @@ mod tests {
                 .unwrap()
         );
         assert!(!hasher.verify("wrong-horse-7".into(), hash).await.unwrap());
+    }
+
+    /// The hash runs on a thread whose nice value is raised by the configured amount,
+    /// and the caller's own thread keeps its priority.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashes_run_on_threads_niced_by_the_configured_amount() {
+        fn own_nice() -> i32 {
+            rustix::process::getpriority_process(Some(rustix::thread::gettid())).unwrap()
+        }
+        let before = own_nice();
+        let hasher = PasswordHasher::new(4, threads(1, 7)).unwrap();
+        let on_the_thread = hasher
+            .run(|| (own_nice(), std::thread::current().name().map(str::to_owned)))
+            .await
+            .unwrap();
+        assert_eq!(
+            on_the_thread,
+            ((before + 7).min(19), Some("bcrypt-0".to_owned()))
+        );
+        assert_eq!(own_nice(), before);
+    }
+
+    /// A job whose caller stopped waiting while it was queued is skipped.
+    #[tokio::test]
+    async fn a_caller_that_gave_up_in_the_queue_costs_no_hash() {
+        let hasher = PasswordHasher::new(4, threads(1, 0)).unwrap();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (started, running) = oneshot::channel();
+        let busy = tokio::spawn({
+            let hasher = hasher.clone();
+            async move {
+                hasher
+                    .run(move || {
+                        started.send(()).unwrap();
+                        released.recv().unwrap()
+                    })
+                    .await
+            }
+        });
+        running.await.unwrap();
+        // The one thread is busy: this job waits in the queue until its caller gives up.
+        let ran = Arc::new(AtomicBool::new(false));
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), {
+            let ran = Arc::clone(&ran);
+            hasher.run(move || ran.store(true, Ordering::SeqCst))
+        })
+        .await;
+        assert!(
+            gave_up.is_err(),
+            "the thread was busy, so the job had to wait"
+        );
+
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        // Jobs run in order, so once this one has run the abandoned one was passed over.
+        hasher.run(|| ()).await.unwrap();
+        assert!(!ran.load(Ordering::SeqCst));
+    }
+
+    /// A job that panics fails its own caller only; the thread goes on with the next.
+    #[tokio::test]
+    async fn a_panicking_job_fails_its_caller_and_not_the_thread() {
+        let hasher = PasswordHasher::new(4, threads(1, 0)).unwrap();
+        let failed = hasher.run(|| -> u32 { panic!("a hash that panics") }).await;
+        assert!(failed.is_err());
+        let hash = hasher.hash("correct-horse-7".into()).await.unwrap();
+        assert!(hash.starts_with("$2b$04$"), "{hash}");
     }
 }

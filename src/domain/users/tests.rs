@@ -5,7 +5,10 @@ use std::str::FromStr;
 use sea_orm::EntityTrait;
 
 use super::*;
-use crate::domain::test_support::{TEST_BCRYPT_COST, databases};
+use crate::domain::{
+    passwords::HashThreads,
+    test_support::{TEST_BCRYPT_COST, databases},
+};
 
 const PASSWORD: &str = "correct-horse-7";
 
@@ -24,7 +27,17 @@ async fn services() -> Vec<(&'static str, UserService)> {
         .map(|(backend, db)| {
             (
                 backend,
-                UserService::new(Reader::new(&db), PasswordHasher::new(TEST_BCRYPT_COST, 2)),
+                UserService::new(
+                    Reader::new(&db),
+                    PasswordHasher::new(
+                        TEST_BCRYPT_COST,
+                        HashThreads {
+                            concurrency: 2,
+                            nice: 0,
+                        },
+                    )
+                    .unwrap(),
+                ),
             )
         })
         .collect()

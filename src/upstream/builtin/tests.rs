@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, EntityTra
 use super::*;
 use crate::{
     domain::{
-        passwords::PasswordHasher,
+        passwords::{HashThreads, PasswordHasher},
         summary::{FailureReason, OrderStatus},
         users::{NewUser, UserService},
     },
@@ -20,14 +20,24 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Registers `email` (bcrypt cost 4, tests only) and returns the new user's id.
 async fn register(db: &DatabaseConnection, email: &str) -> i64 {
-    let user = UserService::new(Reader::new(db), PasswordHasher::new(4, 1))
-        .register(NewUser {
-            email: email.into(),
-            password: "correct-horse-7".into(),
-            phone: None,
-        })
-        .await
-        .expect("registered");
+    let user = UserService::new(
+        Reader::new(db),
+        PasswordHasher::new(
+            4,
+            HashThreads {
+                concurrency: 1,
+                nice: 0,
+            },
+        )
+        .unwrap(),
+    )
+    .register(NewUser {
+        email: email.into(),
+        password: "correct-horse-7".into(),
+        phone: None,
+    })
+    .await
+    .expect("registered");
     user.id
 }
 
