@@ -354,6 +354,36 @@ mod tests {
         assert_eq!(seed_demo_catalogue(&db).await.unwrap(), 0);
     }
 
+    /// A freshly seeded PostgreSQL catalogue is planned with statistics at once: the
+    /// search's query for a text many products hold walks the ids and stops at the
+    /// page's last match. Without statistics the planner expects almost no match and
+    /// reads every row, then sorts. Runs when `TEST_DATABASE_URL` is set.
+    #[tokio::test]
+    async fn a_seeded_postgres_catalogue_is_searched_in_id_order() {
+        let Some(base) = postgres_base_url() else {
+            return;
+        };
+        let url = testing::fresh_database_url(Some(&base)).await.unwrap();
+        let db = connect(&DatabaseSettings::with_url(url)).await.unwrap();
+        let plan = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                DatabaseBackend::Postgres,
+                "EXPLAIN SELECT * FROM products \
+                 WHERE lower(name) LIKE '%lamp%' OR lower(description) LIKE '%lamp%' \
+                 ORDER BY id LIMIT 20",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            plan.contains("Index Scan using products_pkey") && !plan.contains("Sort"),
+            "{plan}"
+        );
+    }
+
     /// Instances starting together against one empty PostgreSQL database must not
     /// race on migrations or seed twice. Runs when `TEST_DATABASE_URL` is set.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -144,6 +144,13 @@ pub async fn seed_demo_catalogue(db: &DatabaseConnection) -> Result<usize, sea_o
             .await?;
     }
     txn.commit().await?;
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        // Statistics now rather than at autovacuum's next pass, which may be minutes
+        // away. Without them PostgreSQL guesses that `%lamp%` matches 5 rows of 1,200
+        // (96 do) and plans the search as a scan of every row and a sort: 0.65 ms a
+        // search, where stopping at the 20th match in id order takes 0.15 ms.
+        db.execute_unprepared("ANALYZE products").await?;
+    }
     Ok(all.len())
 }
 
