@@ -35,7 +35,7 @@ fn an_empty_environment_gives_the_documented_defaults() {
     assert_eq!(settings.jwt.audience, "apiary-api");
     assert!(settings.jwt.previous_secrets.is_empty());
     assert_eq!(settings.bcrypt_cost, 12);
-    assert_eq!(settings.bcrypt_nice, 10);
+    assert_eq!(settings.bcrypt_nice, 0);
     // No secret outside production: a random one, flagged so the caller warns.
     assert!(settings.jwt.generated);
     assert!(settings.jwt.secret.expose().len() >= MIN_SECRET_BYTES);
@@ -64,12 +64,12 @@ fn every_variable_is_read() {
         ("JWT_AUDIENCE", "audience"),
         ("BCRYPT_COST", "10"),
         ("BCRYPT_CONCURRENCY", "3"),
-        ("BCRYPT_NICE", "0"),
+        ("BCRYPT_NICE", "10"),
         ("METRICS_ADDR", "10.0.0.5:9090"),
     ])
     .expect("valid");
     assert_eq!(settings.bcrypt_concurrency, 3);
-    assert_eq!(settings.bcrypt_nice, 0);
+    assert_eq!(settings.bcrypt_nice, 10);
     assert_eq!(
         settings.metrics_addr,
         Some("10.0.0.5:9090".parse().unwrap())
