@@ -15,7 +15,9 @@
 //!   and a queue of logins left from an earlier burst then drains so slowly that new
 //!   ones waited more than 10 s. So it is a choice for the operator, not the default.
 //!
-//! A job whose caller stopped waiting (its future was dropped) is skipped, not hashed.
+//! A job whose caller stopped waiting (its future was dropped, as by a timeout) is
+//! skipped, not hashed. A client that hangs up does not drop it: the HTTP server finishes
+//! the request, and the login is hashed (measured with six abandoned logins at cost 14).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
