@@ -14,7 +14,7 @@ use crate::api::Api;
 use crate::config::Settings;
 use crate::domain::{
     images::{ImageService, RetryPolicy},
-    passwords::{HashThreads, PasswordHasher},
+    passwords::PasswordHasher,
     products::ProductService,
     tokens::TokenService,
     users::UserService,
@@ -209,14 +209,8 @@ pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
     Ok(Api {
         users: UserService::new(
             reader.clone(),
-            PasswordHasher::new(
-                settings.bcrypt_cost,
-                HashThreads {
-                    concurrency: settings.bcrypt_concurrency,
-                    nice: settings.bcrypt_nice,
-                },
-            )
-            .context("Failed to start the bcrypt threads")?,
+            PasswordHasher::new(settings.bcrypt_cost, settings.bcrypt)
+                .context("Failed to start the bcrypt threads")?,
         ),
         tokens: TokenService::new(&settings.jwt),
         products: ProductService::new(reader.clone()),

@@ -37,7 +37,7 @@ mod tests;
 
 use std::{net::SocketAddr, str::FromStr, time::Duration};
 
-use crate::domain::passwords::HashThreads;
+use crate::domain::passwords::HashPool;
 pub use database::DatabaseSettings;
 pub use images::ImageSettings;
 pub use secret::Secret;
@@ -124,11 +124,9 @@ pub struct Settings {
     pub jwt: JwtSettings,
     /// bcrypt work factor for new password hashes.
     pub bcrypt_cost: u32,
-    /// How many bcrypt hashes may run at once (the rest wait their turn).
-    pub bcrypt_concurrency: usize,
-    /// How far the bcrypt threads' nice value is raised above the process's (Linux): how
-    /// readily they give a core back to the async workers.
-    pub bcrypt_nice: u8,
+    /// The bcrypt threads: how many hashes run at once, how readily they give a core
+    /// back to the async workers, and how long a hash may wait for one.
+    pub bcrypt: HashPool,
     /// Where the user summary's profile and orders come from.
     pub upstream: crate::upstream::UpstreamSettings,
     /// Rate limits: backend, scale, overrides, trusted proxies.
@@ -179,20 +177,29 @@ impl Settings {
         let database = database::from_lookup(&get)?;
         let jwt = jwt_from_lookup(&get, app_env)?;
         let bcrypt_cost = bcrypt_cost(&get, app_env)?;
-        let bcrypt_concurrency = bounded(
-            &get,
-            "BCRYPT_CONCURRENCY",
-            HashThreads::default_concurrency() as u64,
-            1,
-            1024,
-        )? as usize;
-        let bcrypt_nice = bounded(
-            &get,
-            "BCRYPT_NICE",
-            u64::from(HashThreads::DEFAULT_NICE),
-            0,
-            u64::from(HashThreads::MAX_NICE),
-        )? as u8;
+        let bcrypt = HashPool {
+            concurrency: bounded(
+                &get,
+                "BCRYPT_CONCURRENCY",
+                HashPool::default_concurrency() as u64,
+                1,
+                1024,
+            )? as usize,
+            nice: bounded(
+                &get,
+                "BCRYPT_NICE",
+                u64::from(HashPool::DEFAULT_NICE),
+                0,
+                u64::from(HashPool::MAX_NICE),
+            )? as u8,
+            max_wait: Duration::from_secs(bounded(
+                &get,
+                "BCRYPT_QUEUE_TIMEOUT_SECS",
+                HashPool::DEFAULT_MAX_WAIT.as_secs(),
+                1,
+                600,
+            )?),
+        };
         let upstream = crate::upstream::UpstreamSettings::from_lookup(get)?;
         let rate_limits =
             crate::ratelimit::RateLimitConfig::from_lookup(app_env == AppEnv::Production, get)?;
@@ -207,8 +214,7 @@ impl Settings {
             database,
             jwt,
             bcrypt_cost,
-            bcrypt_concurrency,
-            bcrypt_nice,
+            bcrypt,
             upstream,
             rate_limits,
             images,

@@ -65,7 +65,9 @@ impl From<DomainError> for Problem {
             DomainError::Unsupported(_) => Problem::new(415, error.to_string()),
             DomainError::Unprocessable(_) => Problem::new(422, error.to_string()),
             DomainError::NotReady(_) => Problem::new(409, error.to_string()),
-            DomainError::Unavailable(_) => Problem::new(503, error.to_string()),
+            DomainError::Unavailable(_) | DomainError::Overloaded { .. } => {
+                Problem::new(503, error.to_string())
+            }
             DomainError::Internal(cause) => {
                 tracing::error!(error = ?cause, "request failed");
                 Problem::internal()

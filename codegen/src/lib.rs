@@ -28,8 +28,8 @@ pub const KNOWN_STRING_FORMATS: &[&str] = &["email", "uri", "password", "hostnam
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Path of the module that provides `SpecJson`, `Json`, `rfc3339::serialize`,
-    /// `Principal`, `check_bearer` and `undocumented_problem` (see the generated
-    /// module's docs).
+    /// `Principal`, `check_bearer`, `undocumented_problem` and `RETRY_AFTER_SECS` (see
+    /// the generated module's docs).
     pub runtime: String,
     /// The component schema used for problem+json errors.
     pub problem_schema: String,
@@ -39,13 +39,13 @@ pub struct Options {
     pub middleware_headers: Vec<String>,
 }
 
-/// The headers the service's middleware owns.
+/// The headers the service's middleware owns. `Retry-After` is not one of them: the
+/// middleware sets it on the rate limiter's refusals, and a handler on its own 503s.
 pub const MIDDLEWARE_HEADERS: &[&str] = &[
     "X-Request-Id",
     "RateLimit-Limit",
     "RateLimit-Remaining",
     "RateLimit-Reset",
-    "Retry-After",
     "X-API-Version",
     "Deprecation",
     "Sunset",

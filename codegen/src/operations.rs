@@ -1072,7 +1072,7 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
                 quote! { Option<#ty> }
             };
             fields.push(quote! { #[oai(header = #name)] #ty });
-            header_values.push(problem_header_value(&header.name, header.required));
+            header_values.push(problem_header_value(runtime, &header.name, header.required));
         }
         let fields = if fields.is_empty() {
             quote! {}
@@ -1125,13 +1125,21 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
 }
 
 /// How `from_problem` fills a header of a problem response, or None when it cannot.
-fn problem_header_value(name: &str, required: bool) -> Option<TokenStream> {
-    if name.eq_ignore_ascii_case("WWW-Authenticate") {
-        return Some(if required {
-            quote! { "Bearer".to_string() }
-        } else {
-            quote! { Some("Bearer".to_string()) }
-        });
-    }
-    (!required).then(|| quote! { None })
+fn problem_header_value(
+    runtime: &impl quote::ToTokens,
+    name: &str,
+    required: bool,
+) -> Option<TokenStream> {
+    let value = if name.eq_ignore_ascii_case("WWW-Authenticate") {
+        quote! { "Bearer".to_string() }
+    } else if name.eq_ignore_ascii_case("Retry-After") {
+        quote! { #runtime::RETRY_AFTER_SECS }
+    } else {
+        return (!required).then(|| quote! { None });
+    };
+    Some(if required {
+        value
+    } else {
+        quote! { Some(#value) }
+    })
 }

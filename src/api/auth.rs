@@ -49,6 +49,10 @@ impl AuthApi for Api {
                     "The email or password is wrong.",
                 );
             }
+            Err(DomainError::Overloaded { retry_after_secs }) => {
+                let (problem, retry_after) = super::overloaded(retry_after_secs);
+                return CreateTokenResponse::ServiceUnavailable(problem, retry_after);
+            }
             Err(error) => return CreateTokenResponse::from_problem(error.into()),
         };
         match self.tokens.issue(user.id) {

@@ -3,7 +3,7 @@
 use crate::runtime::Json;
 
 use super::Api;
-use crate::domain::users::NewUser;
+use crate::domain::{DomainError, users::NewUser};
 use crate::generated::{CreateUserResponse, GetUserSummaryResponse, User, UserCreate, UsersApi};
 use crate::runtime::Principal;
 
@@ -18,6 +18,10 @@ impl UsersApi for Api {
             Ok(user) => {
                 let location = super::location_of(user.id);
                 CreateUserResponse::Created(Json(User::from(user)), location)
+            }
+            Err(DomainError::Overloaded { retry_after_secs }) => {
+                let (problem, retry_after) = super::overloaded(retry_after_secs);
+                CreateUserResponse::ServiceUnavailable(problem, retry_after)
             }
             Err(error) => CreateUserResponse::from_problem(error.into()),
         }

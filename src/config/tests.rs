@@ -35,7 +35,8 @@ fn an_empty_environment_gives_the_documented_defaults() {
     assert_eq!(settings.jwt.audience, "apiary-api");
     assert!(settings.jwt.previous_secrets.is_empty());
     assert_eq!(settings.bcrypt_cost, 12);
-    assert_eq!(settings.bcrypt_nice, 0);
+    assert_eq!(settings.bcrypt.nice, 0);
+    assert_eq!(settings.bcrypt.max_wait, Duration::from_secs(5));
     // No secret outside production: a random one, flagged so the caller warns.
     assert!(settings.jwt.generated);
     assert!(settings.jwt.secret.expose().len() >= MIN_SECRET_BYTES);
@@ -65,11 +66,18 @@ fn every_variable_is_read() {
         ("BCRYPT_COST", "10"),
         ("BCRYPT_CONCURRENCY", "3"),
         ("BCRYPT_NICE", "10"),
+        ("BCRYPT_QUEUE_TIMEOUT_SECS", "30"),
         ("METRICS_ADDR", "10.0.0.5:9090"),
     ])
     .expect("valid");
-    assert_eq!(settings.bcrypt_concurrency, 3);
-    assert_eq!(settings.bcrypt_nice, 10);
+    assert_eq!(
+        settings.bcrypt,
+        HashPool {
+            concurrency: 3,
+            nice: 10,
+            max_wait: Duration::from_secs(30),
+        }
+    );
     assert_eq!(
         settings.metrics_addr,
         Some("10.0.0.5:9090".parse().unwrap())
@@ -130,6 +138,8 @@ fn each_invalid_value_is_refused_naming_its_variable() {
         ("BCRYPT_CONCURRENCY", "0"),
         ("BCRYPT_NICE", "20"),
         ("BCRYPT_NICE", "-5"),
+        ("BCRYPT_QUEUE_TIMEOUT_SECS", "0"),
+        ("BCRYPT_QUEUE_TIMEOUT_SECS", "0.5"),
         ("METRICS_ADDR", "9090"),
     ];
     for (variable, value) in cases {

@@ -45,6 +45,12 @@ pub enum DomainError {
     /// A backing service (the database) does not answer; worth retrying later.
     #[error("{0}")]
     Unavailable(String),
+    /// The work is queued behind more than the service answers in time (passwords to
+    /// hash); worth retrying after `retry_after_secs`.
+    #[error(
+        "Passwords are arriving faster than they can be checked; retry in {retry_after_secs} s."
+    )]
+    Overloaded { retry_after_secs: u64 },
     /// A bug or an unexpected failure. Log the cause; never send it.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),

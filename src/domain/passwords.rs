@@ -1,7 +1,8 @@
 //! bcrypt on a few threads of its own, optionally at a lower CPU priority than the async
-//! workers.
+//! workers, and with a bounded wait.
 //!
-//! bcrypt is CPU-bound by design. Two things keep it from the requests that do not hash:
+//! bcrypt is CPU-bound by design. Three things keep it from the requests that do not
+//! hash, and keep its own callers from waiting without end:
 //!
 //! - **At most `concurrency` hashes run at once** (by default one fewer than the cores),
 //!   one per thread of this pool; the rest wait in its queue. Unbounded, a burst of
@@ -11,28 +12,48 @@
 //!   its time slice ends, and every request waiting on that worker waits too. A niced
 //!   thread gives the core back as soon as a worker wakes up, which took /healthz p99
 //!   under a login flood from 6.5 ms to 4.6 ms at nice 10. The price is paid by the
-//!   logins while the workers keep every core busy: they run on what the workers leave,
-//!   and a queue of logins left from an earlier burst then drains so slowly that new
-//!   ones waited more than 10 s. So it is a choice for the operator, not the default.
+//!   logins while the workers keep every core busy: they run on what the workers leave.
+//! - **A job that waited longer than `max_wait` for a thread is refused** when its turn
+//!   comes ([`DomainError::Overloaded`]), in no time, instead of hashed: its caller
+//!   would get an answer later than any client waits, and every job behind it would wait
+//!   for that hash too. So a backlog (a burst of logins, or logins whose clients hung up)
+//!   clears in one pass, and a caller waits at most `max_wait` plus one hash.
 //!
 //! A job whose caller stopped waiting (its future was dropped, as by a timeout) is
 //! skipped, not hashed. A client that hangs up does not drop it: the HTTP server finishes
-//! the request, and the login is hashed (measured with six abandoned logins at cost 14).
+//! the request (measured with six abandoned logins at cost 14), so such jobs are cleared
+//! by `max_wait` only.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::{
+    panic::{AssertUnwindSafe, catch_unwind},
+    time::{Duration, Instant},
+};
 
 use anyhow::{Context, anyhow};
 use tokio::sync::oneshot;
 
 use super::DomainError;
+use crate::telemetry::recorder;
 
-/// One queued hash or verification.
-type Job = Box<dyn FnOnce() + Send>;
+/// What a hashing thread does with a job when its turn comes.
+enum Turn {
+    /// Hash: the job waited no longer than the pool allows.
+    Run,
+    /// Refuse: the job waited longer, so its answer would come too late to be useful.
+    Shed,
+}
+
+/// The answer a job's caller gets when its turn was shed.
+struct Shed;
+
+/// One queued hash or verification, with when it was queued.
+type Job = (Instant, Box<dyn FnOnce(Turn) + Send>);
 
 /// Hashes and verifies passwords with a bounded share of the CPU.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
+    retry_after_secs: u64,
     jobs: flume::Sender<Job>,
 }
 
@@ -45,22 +66,37 @@ impl std::fmt::Debug for PasswordHasher {
     }
 }
 
-/// How a hashing thread is started: how many, and at which nice value.
+/// How the hashing pool runs: how many threads, at which nice value, and how long a
+/// job may wait for one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HashThreads {
+pub struct HashPool {
     /// Hashes running at once: one thread each (at least 1).
     pub concurrency: usize,
     /// How far the threads' nice value is raised above the process's: 0 keeps the
     /// workers' priority; the result stops at 19, the lowest.
     pub nice: u8,
+    /// A job that waited longer than this for a thread is refused, not hashed.
+    pub max_wait: Duration,
 }
 
-impl HashThreads {
+impl HashPool {
     /// How far the threads' nice value is raised unless configured otherwise: not at
     /// all (see the module's documentation).
     pub const DEFAULT_NICE: u8 = 0;
     /// The highest nice value (the lowest priority) the scheduler knows.
     pub const MAX_NICE: u8 = 19;
+    /// How long a job may wait for a thread unless configured otherwise: as long as a
+    /// query may wait for a pooled database connection.
+    pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(5);
+
+    /// `concurrency` threads at the defaults' priority and wait.
+    pub fn new(concurrency: usize) -> Self {
+        Self {
+            concurrency,
+            nice: Self::DEFAULT_NICE,
+            max_wait: Self::DEFAULT_MAX_WAIT,
+        }
+    }
 
     /// One fewer than the cores this process may use, and at least one.
     pub fn default_concurrency() -> usize {
@@ -73,23 +109,34 @@ impl HashThreads {
 impl PasswordHasher {
     /// `cost` is bcrypt's work factor (validated settings: 4..=31). Starts the hashing
     /// threads; they end when the last clone of the hasher is dropped.
-    pub fn new(cost: u32, threads: HashThreads) -> std::io::Result<Self> {
+    pub fn new(cost: u32, pool: HashPool) -> std::io::Result<Self> {
         let (jobs, queue) = flume::unbounded::<Job>();
-        for index in 0..threads.concurrency.max(1) {
+        for index in 0..pool.concurrency.max(1) {
             let queue = queue.clone();
-            let nice = threads.nice;
             std::thread::Builder::new()
                 .name(format!("bcrypt-{index}"))
                 .spawn(move || {
-                    lower_priority(nice);
-                    // A panicking job loses its answer (its caller sees the hasher fail),
-                    // not the thread.
-                    while let Ok(job) = queue.recv() {
-                        let _ = catch_unwind(AssertUnwindSafe(job));
+                    lower_priority(pool.nice);
+                    while let Ok((queued_at, job)) = queue.recv() {
+                        let waited = queued_at.elapsed();
+                        let turn = if waited > pool.max_wait {
+                            Turn::Shed
+                        } else {
+                            metrics::histogram!(recorder::PASSWORD_HASH_WAIT)
+                                .record(waited.as_secs_f64());
+                            Turn::Run
+                        };
+                        // A panicking job loses its answer (its caller sees the hasher
+                        // fail), not the thread.
+                        let _ = catch_unwind(AssertUnwindSafe(|| job(turn)));
                     }
                 })?;
         }
-        Ok(Self { cost, jobs })
+        Ok(Self {
+            cost,
+            retry_after_secs: pool.max_wait.as_secs_f64().ceil().max(1.0) as u64,
+            jobs,
+        })
     }
 
     /// The work factor new hashes get.
@@ -118,24 +165,40 @@ impl PasswordHasher {
         Ok(matches)
     }
 
-    /// Queues `work` for a hashing thread and waits for its answer.
+    /// Queues `work` for a hashing thread and waits for its answer: `Overloaded` when it
+    /// waited too long for a thread.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, DomainError> {
         let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move || {
-            if !answer.is_closed() {
-                let _ = answer.send(work());
-            }
-        });
+        let job = move |turn| {
+            let outcome = if answer.is_closed() {
+                "abandoned"
+            } else {
+                match turn {
+                    Turn::Run => {
+                        let _ = answer.send(Ok(work()));
+                        "hashed"
+                    }
+                    Turn::Shed => {
+                        let _ = answer.send(Err(Shed));
+                        "shed"
+                    }
+                }
+            };
+            metrics::counter!(recorder::PASSWORD_HASHES, "outcome" => outcome).increment(1);
+        };
         self.jobs
-            .send(job)
+            .send((Instant::now(), Box::new(job)))
             .map_err(|_| anyhow!("the password hasher's threads have stopped"))?;
-        let result = answered
-            .await
-            .map_err(|_| anyhow!("a password hash failed on its thread"))?;
-        Ok(result)
+        match answered.await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(Shed)) => Err(DomainError::Overloaded {
+                retry_after_secs: self.retry_after_secs,
+            }),
+            Err(_) => Err(anyhow!("a password hash failed on its thread").into()),
+        }
     }
 }
 
@@ -151,7 +214,7 @@ fn lower_priority(by: u8) {
     {
         use rustix::{process, thread::gettid};
         let outcome = process::getpriority_process(Some(gettid())).and_then(|nice| {
-            let lower = (nice + i32::from(by)).min(i32::from(HashThreads::MAX_NICE));
+            let lower = (nice + i32::from(by)).min(i32::from(HashPool::MAX_NICE));
             process::setpriority_process(Some(gettid()), lower)
         });
         if let Err(error) = outcome {
@@ -172,8 +235,11 @@ mod tests {
 
     use super::*;
 
-    fn threads(concurrency: usize, nice: u8) -> HashThreads {
-        HashThreads { concurrency, nice }
+    fn threads(concurrency: usize, nice: u8) -> HashPool {
+        HashPool {
+            nice,
+            ..HashPool::new(concurrency)
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -237,10 +303,14 @@ mod tests {
         assert_eq!(own_nice(), before);
     }
 
-    /// A job whose caller stopped waiting while it was queued is skipped.
-    #[tokio::test]
-    async fn a_caller_that_gave_up_in_the_queue_costs_no_hash() {
-        let hasher = PasswordHasher::new(4, threads(1, 0)).unwrap();
+    /// Keeps the hasher's one thread busy until the sender is used; the handle ends when
+    /// the thread is free again.
+    async fn occupy(
+        hasher: &PasswordHasher,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        tokio::task::JoinHandle<Result<(), DomainError>>,
+    ) {
         let (release, released) = std::sync::mpsc::channel::<()>();
         let (started, running) = oneshot::channel();
         let busy = tokio::spawn({
@@ -255,6 +325,14 @@ mod tests {
             }
         });
         running.await.unwrap();
+        (release, busy)
+    }
+
+    /// A job whose caller stopped waiting while it was queued is skipped.
+    #[tokio::test]
+    async fn a_caller_that_gave_up_in_the_queue_costs_no_hash() {
+        let hasher = PasswordHasher::new(4, threads(1, 0)).unwrap();
+        let (release, busy) = occupy(&hasher).await;
         // The one thread is busy: this job waits in the queue until its caller gives up.
         let ran = Arc::new(AtomicBool::new(false));
         let gave_up = tokio::time::timeout(Duration::from_millis(50), {
@@ -272,6 +350,43 @@ mod tests {
         // Jobs run in order, so once this one has run the abandoned one was passed over.
         hasher.run(|| ()).await.unwrap();
         assert!(!ran.load(Ordering::SeqCst));
+    }
+
+    /// A job that waited longer than `max_wait` is refused, unrun, with the wait as
+    /// its retry hint; the next one, queued in time, runs.
+    #[tokio::test]
+    async fn a_job_that_waited_too_long_is_refused_unrun() {
+        let hasher = PasswordHasher::new(
+            4,
+            HashPool {
+                max_wait: Duration::from_millis(50),
+                ..HashPool::new(1)
+            },
+        )
+        .unwrap();
+        let (release, busy) = occupy(&hasher).await;
+        let ran = Arc::new(AtomicBool::new(false));
+        let late = tokio::spawn({
+            let (hasher, ran) = (hasher.clone(), Arc::clone(&ran));
+            async move { hasher.run(move || ran.store(true, Ordering::SeqCst)).await }
+        });
+        // Queued behind the busy thread for longer than `max_wait`.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+
+        let refused = late.await.unwrap();
+        assert!(
+            matches!(
+                refused,
+                Err(DomainError::Overloaded {
+                    retry_after_secs: 1
+                })
+            ),
+            "{refused:?}"
+        );
+        assert!(!ran.load(Ordering::SeqCst));
+        assert!(hasher.hash("correct-horse-7".into()).await.is_ok());
     }
 
     /// A job that panics fails its own caller only; the thread goes on with the next.

@@ -17,6 +17,10 @@ pub use upload::{ImageBytes, Upload};
 
 use crate::generated::Problem;
 
+/// `Retry-After` on a problem answered through a generated `from_problem` (a 503 for a
+/// database that did not answer in time, say), when the handler knows no better wait.
+pub const RETRY_AFTER_SECS: i64 = 1;
+
 /// Called by a generated `from_problem` when a handler produced a problem whose status
 /// the operation does not document: that is a bug, logged here, and the client gets a
 /// 500 rather than an answer the spec does not allow.

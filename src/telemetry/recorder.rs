@@ -42,6 +42,12 @@ pub const JOB_DURATION: &str = "apiary_job_duration_seconds";
 /// Image jobs waiting in the queue (refreshed by the workers every few seconds).
 pub const JOB_QUEUE_DEPTH: &str = "apiary_job_queue_depth";
 
+/// Password hashes and verifications, by `outcome`: `hashed`, `shed` (refused after
+/// waiting longer than `BCRYPT_QUEUE_TIMEOUT_SECS`), `abandoned` (the caller had gone).
+pub const PASSWORD_HASHES: &str = "apiary_password_hashes_total";
+/// How long a hash waited for a bcrypt thread before it ran, in seconds.
+pub const PASSWORD_HASH_WAIT: &str = "apiary_password_hash_wait_seconds";
+
 /// Latency buckets in seconds: 100 µs to 10 s, finer where a fast API lives.
 const LATENCY_BUCKETS: &[f64] = &[
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -124,6 +130,22 @@ fn describe() {
     describe_counter!(
         UPSTREAM_FAILURES,
         "Failed upstream calls, by source and reason."
+    );
+    describe_counter!(JOBS, "Image jobs settled, by outcome.");
+    describe_histogram!(
+        JOB_DURATION,
+        Unit::Seconds,
+        "Time one attempt of an image job took."
+    );
+    describe_gauge!(JOB_QUEUE_DEPTH, "Image jobs waiting in the queue.");
+    describe_counter!(
+        PASSWORD_HASHES,
+        "Password hashes and verifications, by outcome (hashed, shed, abandoned)."
+    );
+    describe_histogram!(
+        PASSWORD_HASH_WAIT,
+        Unit::Seconds,
+        "Time a password hash waited for a bcrypt thread."
     );
 }
 

@@ -141,3 +141,62 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         .await;
     assert_eq!(too_large.status, 413);
 }
+
+/// Logins that waited longer than `BCRYPT_QUEUE_TIMEOUT_SECS` for the one bcrypt thread
+/// are refused with a 503 and `Retry-After`, unhashed, while the ones in time are
+/// answered: a burst costs its excess a quick refusal, not an unbounded wait.
+pub async fn exercise_overloaded(postgres: Option<&str>, contract: &Contract) {
+    // Cost 13 takes hundreds of milliseconds a hash, so ten logins at once are several
+    // seconds of work for the one thread: more than one second of it must be shed.
+    let server = TestServer::spawn_with(
+        postgres,
+        &[
+            ("BCRYPT_COST", "13"),
+            ("BCRYPT_CONCURRENCY", "1"),
+            ("BCRYPT_QUEUE_TIMEOUT_SECS", "1"),
+        ],
+    )
+    .await;
+    let email = unique_email("burst");
+    register(&server, contract, &email, "correct-horse-7").await;
+    let shed_count = |text: &str| {
+        super::metrics::sample(text, "apiary_password_hashes_total", &[("outcome", "shed")])
+            .unwrap_or(0.0)
+    };
+    let before = super::metrics::scrape(&server, contract, &server.base_url).await;
+
+    let logins = (0..10).map(|_| {
+        contract.send(
+            "createToken",
+            server.http.post(server.url("/v1/auth/token")).form(&[
+                ("grant_type", "password"),
+                ("username", email.as_str()),
+                ("password", "correct-horse-7"),
+            ]),
+        )
+    });
+    let replies = futures::future::join_all(logins).await;
+    let granted = replies.iter().filter(|r| r.status == 200).count();
+    let refused: Vec<_> = replies.iter().filter(|r| r.status == 503).collect();
+    assert_eq!(granted + refused.len(), 10, "only 200 or 503");
+    assert!(granted >= 1, "the first login in the queue is answered");
+    assert!(!refused.is_empty(), "ten hashes at cost 13 outlast 1 s");
+    for reply in &refused {
+        assert_eq!(reply.header("retry-after"), Some("1"));
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/problem+json")
+        );
+        let detail = reply.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(detail.contains("retry in 1 s"), "{detail}");
+    }
+
+    let after = super::metrics::scrape(&server, contract, &server.base_url).await;
+    assert!(
+        shed_count(&after) >= shed_count(&before) + refused.len() as f64,
+        "every refusal is counted as shed"
+    );
+}

@@ -98,6 +98,7 @@ async fn run_suite(postgres: Option<&str>) {
     framework::exercise(&server, &contract).await;
     summary::exercise_upstream_failures(postgres, &contract).await;
     limits::exercise(postgres, &contract).await;
+    auth::exercise_overloaded(postgres, &contract).await;
     sdk::exercise(&server, &contract).await;
     metrics::exercise(&server, &contract).await;
     metrics::exercise_separate_address(postgres, &contract).await;

@@ -4,7 +4,7 @@
 use apiary_conformance::{Contract, TestServer};
 
 /// The value of the sample `name{labels}` (labels in any order), if present.
-fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub(super) fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     text.lines()
         .filter(|line| !line.starts_with('#'))
         .find_map(|line| {
@@ -21,7 +21,7 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         })
 }
 
-async fn scrape(server: &TestServer, contract: &Contract, base: &str) -> String {
+pub(super) async fn scrape(server: &TestServer, contract: &Contract, base: &str) -> String {
     let reply = contract
         .send("getMetrics", server.http.get(format!("{base}/metrics")))
         .await;

@@ -6,7 +6,7 @@ use sea_orm::EntityTrait;
 
 use super::*;
 use crate::domain::{
-    passwords::HashThreads,
+    passwords::HashPool,
     test_support::{TEST_BCRYPT_COST, databases},
 };
 
@@ -29,14 +29,7 @@ async fn services() -> Vec<(&'static str, UserService)> {
                 backend,
                 UserService::new(
                     Reader::new(&db),
-                    PasswordHasher::new(
-                        TEST_BCRYPT_COST,
-                        HashThreads {
-                            concurrency: 2,
-                            nice: 0,
-                        },
-                    )
-                    .unwrap(),
+                    PasswordHasher::new(TEST_BCRYPT_COST, HashPool::new(2)).unwrap(),
                 ),
             )
         })

@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, EntityTra
 use super::*;
 use crate::{
     domain::{
-        passwords::{HashThreads, PasswordHasher},
+        passwords::{HashPool, PasswordHasher},
         summary::{FailureReason, OrderStatus},
         users::{NewUser, UserService},
     },
@@ -22,14 +22,7 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 async fn register(db: &DatabaseConnection, email: &str) -> i64 {
     let user = UserService::new(
         Reader::new(db),
-        PasswordHasher::new(
-            4,
-            HashThreads {
-                concurrency: 1,
-                nice: 0,
-            },
-        )
-        .unwrap(),
+        PasswordHasher::new(4, HashPool::new(1)).unwrap(),
     )
     .register(NewUser {
         email: email.into(),
