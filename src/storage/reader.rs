@@ -60,16 +60,16 @@ impl std::fmt::Debug for Reader {
 impl Reader {
     /// A reader over `db`'s pool, keeping up to half of its connections.
     pub fn new(db: &DatabaseConnection) -> Self {
-        Self::pinging_after(db, PING_IF_IDLE_FOR)
+        Self::with_limits(db, Limits::default())
     }
 
-    /// [`Reader::new`], pinging a kept connection idle longer than `idle` before use.
-    fn pinging_after(db: &DatabaseConnection, idle: Duration) -> Self {
+    /// [`Reader::new`] with other limits on the connections it keeps.
+    fn with_limits(db: &DatabaseConnection, limits: Limits) -> Self {
         let kept = match db.get_database_backend() {
             DatabaseBackend::Postgres => {
-                Kept::Postgres(Stash::new(db.get_postgres_connection_pool(), idle))
+                Kept::Postgres(Stash::new(db.get_postgres_connection_pool(), limits))
             }
-            _ => Kept::Sqlite(Stash::new(db.get_sqlite_connection_pool(), idle)),
+            _ => Kept::Sqlite(Stash::new(db.get_sqlite_connection_pool(), limits)),
         };
         Self {
             db: db.clone(),
@@ -119,13 +119,30 @@ impl Reader {
     }
 }
 
+/// How long a kept connection may wait unchecked, and how long it may be kept.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// A kept connection idle longer than this is pinged before use.
+    ping_if_idle_for: Duration,
+    /// A connection out of the pool longer than this is given back before use.
+    hold_at_most: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            ping_if_idle_for: PING_IF_IDLE_FOR,
+            hold_at_most: HOLD_AT_MOST,
+        }
+    }
+}
+
 /// The connections one pool lent, idle, most recently used last.
 struct Stash<DB: sqlx::Database> {
     pool: sqlx::Pool<DB>,
     idle: Arc<Mutex<Vec<Held<DB>>>>,
     capacity: usize,
-    /// A kept connection idle longer than this is pinged before use.
-    ping_if_idle_for: Duration,
+    limits: Limits,
 }
 
 struct Held<DB: sqlx::Database> {
@@ -142,7 +159,7 @@ where
 {
     /// Keeps up to half the pool, and gives it all back when the pool closes. Outside a
     /// Tokio runtime nothing could watch for that, so nothing is kept.
-    fn new(pool: &sqlx::Pool<DB>, ping_if_idle_for: Duration) -> Self {
+    fn new(pool: &sqlx::Pool<DB>, limits: Limits) -> Self {
         let idle = Arc::new(Mutex::new(Vec::new()));
         let capacity = match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
@@ -164,7 +181,7 @@ where
             pool: pool.clone(),
             idle,
             capacity,
-            ping_if_idle_for,
+            limits,
         }
     }
 
@@ -207,10 +224,10 @@ where
         loop {
             let popped = lock(&self.idle).pop();
             let Some(mut held) = popped else { break };
-            if held.taken_from_pool.elapsed() > HOLD_AT_MOST {
+            if held.taken_from_pool.elapsed() > self.limits.hold_at_most {
                 continue; // dropped: back to the pool, which applies its limits
             }
-            if held.idle_since.elapsed() > self.ping_if_idle_for
+            if held.idle_since.elapsed() > self.limits.ping_if_idle_for
                 && held.connection.ping().await.is_err()
             {
                 continue; // dropped: the pool pings it again and closes it

@@ -187,7 +187,13 @@ async fn a_kept_connection_the_server_closed_is_replaced_before_a_read_fails() {
     };
     for (ping_if_idle_for, survives) in [(Duration::ZERO, true), (Duration::from_secs(3600), false)]
     {
-        let reader = Reader::pinging_after(&db, ping_if_idle_for);
+        let reader = Reader::with_limits(
+            &db,
+            Limits {
+                ping_if_idle_for,
+                ..Limits::default()
+            },
+        );
         let kept = backend_pid(reader.clone()).await;
         assert_eq!(reader.idle(), 1);
         // The server ends the kept connection, as a restart or an idle timeout would.
@@ -204,6 +210,79 @@ async fn a_kept_connection_the_server_closed_is_replaced_before_a_read_fails() {
             // dead connection is not kept.
             assert!(read.is_err(), "{read:?}");
             assert_eq!(reader.idle(), 0);
+        }
+    }
+}
+
+/// A connection kept past the hold limit goes back to the pool before its next read, so
+/// the pool's own limits apply to it: here its lifetime, which retires it. Kept without
+/// that limit, the same connection would serve reads long after the pool meant to
+/// retire it.
+#[tokio::test]
+async fn a_connection_kept_past_the_hold_limit_goes_back_to_the_pool_and_its_limits() {
+    let mut bases = vec![("sqlite", None)];
+    if let Some(base) = crate::storage::testing::postgres_base_url() {
+        bases.push(("postgres", Some(base)));
+    }
+    for (backend, base) in bases {
+        let url = crate::storage::testing::fresh_database_url(base.as_deref())
+            .await
+            .unwrap();
+        let mut options = sea_orm::ConnectOptions::new(url);
+        options
+            .max_connections(4)
+            .max_lifetime(Duration::from_millis(200))
+            .sqlx_logging(false);
+        let db = sea_orm::Database::connect(options).await.unwrap();
+        let sql = |sqlite: &str, postgres: &str| {
+            let backend = db.get_database_backend();
+            let sql = if backend == DatabaseBackend::Postgres {
+                postgres
+            } else {
+                sqlite
+            };
+            Statement::from_string(backend, sql)
+        };
+        // A temporary table exists on the connection that made it only.
+        let marked = |reader: Reader| {
+            let statement = sql(
+                "SELECT count(*) AS n FROM temp.sqlite_master WHERE name = 'marker'",
+                "SELECT count(*) AS n FROM pg_class \
+                 WHERE relname = 'marker' AND relnamespace = pg_my_temp_schema()",
+            );
+            async move {
+                let rows = reader.rows(statement, true).await.unwrap();
+                rows[0].try_get::<i64>("", "n").unwrap() == 1
+            }
+        };
+        for (hold_at_most, same_connection) in [
+            (Duration::from_millis(300), false),
+            (Duration::from_secs(3600), true),
+        ] {
+            let reader = Reader::with_limits(
+                &db,
+                Limits {
+                    hold_at_most,
+                    ..Limits::default()
+                },
+            );
+            let made = sql(
+                "CREATE TEMP TABLE marker (x INTEGER)",
+                "CREATE TEMP TABLE marker (x INTEGER)",
+            );
+            reader.rows(made, false).await.unwrap();
+            assert!(
+                marked(reader.clone()).await,
+                "{backend}: kept for the next read"
+            );
+            // Past the pool's lifetime (0.2 s), and past the shorter hold limit.
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            assert_eq!(
+                marked(reader.clone()).await,
+                same_connection,
+                "{backend}: held for at most {hold_at_most:?}"
+            );
+            drop(reader); // its connection goes back, and the pool retires it
         }
     }
 }
