@@ -26,6 +26,10 @@ use crate::storage::blobs::LocalDir;
 /// How long in-flight requests may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// A temporary file of an image write this old was left by a process that stopped
+/// mid-write (a write takes milliseconds), and is removed at start-up.
+const ABANDONED_WRITE_AGE: Duration = Duration::from_secs(3600);
+
 pub struct Application {
     acceptor: TcpAcceptor,
     address: SocketAddr,
@@ -167,6 +171,18 @@ pub async fn build_images(
 ) -> anyhow::Result<ImageService> {
     let images = &settings.images;
     let blobs = Arc::new(LocalDir::open(&images.storage_dir)?);
+    tokio::task::spawn_blocking({
+        let blobs = Arc::clone(&blobs);
+        move || {
+            let removed = blobs.sweep_abandoned_writes(ABANDONED_WRITE_AGE);
+            if removed > 0 {
+                tracing::info!(
+                    removed,
+                    "removed temporary files of unfinished image writes"
+                );
+            }
+        }
+    });
     let queue: Arc<dyn JobQueue> = match &images.redis_url {
         Some(url) => Arc::new(
             RedisQueue::new(url, &images.queue_name, images.visibility_timeout)

@@ -3,6 +3,7 @@
 //! Keys are built by the service from ids and size names, never from client input.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -30,6 +31,29 @@ impl LocalDir {
             format!("Failed to create the storage directory {}", root.display())
         })?;
         Ok(Self { root })
+    }
+
+    /// Removes the temporary files of writes that never finished (the process stopped
+    /// between creating one and renaming it into place) and are older than
+    /// `older_than`, so younger ones, perhaps still being written by another process,
+    /// are left alone. Returns how many it removed. It reads the whole directory: run
+    /// it once at start-up, off the async workers.
+    pub fn sweep_abandoned_writes(&self, older_than: Duration) -> usize {
+        walkdir::WalkDir::new(&self.root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|entry| {
+                entry.file_type().is_file()
+                    && entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+                    && entry
+                        .metadata()
+                        .ok()
+                        .and_then(|m| m.modified().ok())
+                        .and_then(|modified| modified.elapsed().ok())
+                        .is_some_and(|age| age > older_than)
+            })
+            .filter(|entry| std::fs::remove_file(entry.path()).is_ok())
+            .count()
     }
 
     fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
@@ -66,18 +90,26 @@ impl BlobStore for LocalDir {
     }
 }
 
-/// Writes to a temporary file beside the target, syncs it and renames it into place.
+/// How the name of a write's temporary file begins (keys never begin with a dot).
+const TEMP_PREFIX: &str = ".tmp-";
+
+/// Writes to a temporary file beside the target, syncs it, renames it into place and
+/// syncs the directory, so that the rename too survives a crash.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let parent = path.parent().context("a blob path has a parent")?;
     std::fs::create_dir_all(parent)
         .with_context(|| format!("Failed to create {}", parent.display()))?;
-    let temp = parent.join(format!(".tmp-{}", uuid::Uuid::new_v4()));
+    let temp = parent.join(format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4()));
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&temp, path)
+        std::fs::rename(&temp, path)?;
+        // A directory can be opened and synced like a file on Unix only.
+        #[cfg(unix)]
+        std::fs::File::open(parent)?.sync_all()?;
+        Ok::<(), std::io::Error>(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
@@ -97,6 +129,29 @@ mod tests {
         store.put("a/b", b"one".to_vec()).await.unwrap();
         store.put("a/b", b"two".to_vec()).await.unwrap();
         assert_eq!(store.get("a/b").await.unwrap(), Some(b"two".to_vec()));
+    }
+
+    #[test]
+    fn the_sweep_removes_old_temporary_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalDir::open(dir.path()).unwrap();
+        let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+        let file = |name: &str, old: bool| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let file = std::fs::File::create(&path).unwrap();
+            if old {
+                file.set_modified(two_hours_ago).unwrap();
+            }
+            path
+        };
+        let abandoned = file("7/.tmp-abandoned", true);
+        let in_progress = file("7/.tmp-in-progress", false);
+        let blob = file("7/original", true);
+        assert_eq!(store.sweep_abandoned_writes(Duration::from_secs(3600)), 1);
+        assert!(!abandoned.exists());
+        assert!(in_progress.exists() && blob.exists());
+        assert_eq!(store.sweep_abandoned_writes(Duration::from_secs(3600)), 0);
     }
 
     #[tokio::test]
