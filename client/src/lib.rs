@@ -2,7 +2,7 @@
 //!
 //! Everything in [`types`], [`builder`] and [`Client`]'s operation methods is
 //! generated at build time from `spec/openapi.yaml` by progenitor (see `build.rs`);
-//! it is never edited by hand. Three handwritten conveniences sit beside it:
+//! it is never edited by hand. Four handwritten conveniences sit beside it:
 //!
 //! - [`with_bearer`]: a [`Client`] whose requests carry `Authorization: Bearer <token>`
 //!   (progenitor ignores the spec's security schemes).
@@ -10,6 +10,7 @@
 //! - [`problem_of`]: turns a failed call's error into the server's typed
 //!   [`types::Problem`] when the body is `application/problem+json` (progenitor only
 //!   types exact `application/json` bodies and hands problem documents over as bytes).
+//! - [`retry_after`]: how long a 429 or 503 asked the caller to wait.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -83,8 +84,8 @@ pub fn with_bearer(base_url: &str, token: &str) -> Result<Client, InvalidHeaderV
 /// # Errors
 /// The grant's error as the generated `create_token` returns it: a refused grant is
 /// [`Error::ErrorResponse`] holding the typed RFC 6749 [`types::OAuthError`]; a
-/// problem (413, 415, 429, 500) is [`Error::UnexpectedResponse`], which
-/// [`problem_of`] decodes. An access token that cannot be sent in a header (control
+/// problem (413, 415, 429, 500, 503) is [`Error::UnexpectedResponse`], which
+/// [`problem_of`] decodes; on a 429 or 503, [`retry_after`] says when to try again. An access token that cannot be sent in a header (control
 /// characters) is reported as [`Error::InvalidRequest`].
 ///
 /// # Panics
@@ -132,6 +133,21 @@ pub async fn problem_of<E: ErrorBody>(err: Error<E>) -> Result<types::Problem, E
         other => return Err(other),
     };
     serde_json::from_slice(&bytes).map_err(|e| Error::InvalidResponsePayload(bytes, e))
+}
+
+/// How long the server asked the caller to wait before trying again: the `Retry-After`
+/// of its 429 (over the rate limit) and 503 (the limiter, or the password hasher, is
+/// behind) answers. None when the failed call got no response, or one without the
+/// header. The server sends whole seconds, as the spec documents; an HTTP-date is
+/// not read.
+pub fn retry_after<E>(err: &Error<E>) -> Option<Duration> {
+    let headers = match err {
+        Error::ErrorResponse(value) => value.headers(),
+        Error::UnexpectedResponse(response) => response.headers(),
+        _ => return None,
+    };
+    let seconds = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    seconds.parse().ok().map(Duration::from_secs)
 }
 
 /// The error body types of the generated operations, so that [`problem_of`] can read

@@ -9,8 +9,8 @@ use std::net::TcpListener;
 use std::thread::JoinHandle;
 
 use apiary_client::{
-    ByteStream, Client, Error, ResponseValue, SPEC_ADAPTATIONS, problem_of, sign_in, types,
-    with_bearer,
+    ByteStream, Client, Error, ResponseValue, SPEC_ADAPTATIONS, problem_of, retry_after, sign_in,
+    types, with_bearer,
 };
 
 /// Nothing listens here; tests that use it must fail before sending anything.
@@ -279,6 +279,32 @@ async fn problem_of_reads_field_errors_and_hands_back_other_errors() {
     let broken = response(500, "application/problem+json", "{");
     let err = problem_of(Error::<()>::UnexpectedResponse(broken)).await;
     assert!(matches!(err, Err(Error::InvalidResponsePayload(..))));
+}
+
+#[test]
+fn retry_after_reads_the_wait_of_a_429_or_503() {
+    let waiting = |status: u16, retry_after: &str| -> reqwest::Response {
+        http::Response::builder()
+            .status(status)
+            .header("content-type", "application/problem+json")
+            .header("retry-after", retry_after)
+            .body("{}")
+            .unwrap()
+            .into()
+    };
+    let shed = Error::<()>::UnexpectedResponse(waiting(503, "5"));
+    assert_eq!(retry_after(&shed), Some(std::time::Duration::from_secs(5)));
+    let limited = Error::<ByteStream>::ErrorResponse(ResponseValue::stream(waiting(429, " 12 ")));
+    assert_eq!(
+        retry_after(&limited),
+        Some(std::time::Duration::from_secs(12))
+    );
+    // An HTTP-date, no header, or no response at all: nothing to read.
+    let dated = Error::<()>::UnexpectedResponse(waiting(503, "Wed, 21 Oct 2015 07:28:00 GMT"));
+    assert_eq!(retry_after(&dated), None);
+    let none = Error::<()>::UnexpectedResponse(response(503, "application/problem+json", "{}"));
+    assert_eq!(retry_after(&none), None);
+    assert_eq!(retry_after(&Error::<()>::InvalidRequest("x".into())), None);
 }
 
 fn response(status: u16, content_type: &str, body: &'static str) -> reqwest::Response {
