@@ -166,10 +166,11 @@ const TRIGRAM: usize = 3;
 /// Up to `limit` products in id order whose name or description contains `text`,
 /// ignoring case. `%`, `_` and `\` in `text` match themselves.
 ///
-/// - PostgreSQL: both sides lowered (which folds every letter) and compared with
-///   `LIKE` by `products_matching`, which plans for each pattern so that the `pg_trgm`
-///   indexes serve rare texts and an id-ordered scan common ones (see the
-///   `index_product_search` migration).
+/// - PostgreSQL: both sides lowered (which folds every letter; the columns' lowered
+///   copies are stored) and compared with `LIKE` by `products_matching`, which plans
+///   for each pattern so that the `pg_trgm` indexes serve rare texts and an id-ordered
+///   scan common ones (see the `index_product_search` and `store_lowered_product_text`
+///   migrations).
 /// - SQLite, three characters or more: a phrase query on `product_search`, the FTS5
 ///   trigram index, which folds every letter the same way on both sides.
 /// - SQLite, one or two characters (no trigram to look up): `LIKE` over the table.

@@ -6,8 +6,18 @@ mod count_products;
 mod create_images;
 mod create_profiles_and_orders;
 mod index_product_search;
+mod store_lowered_product_text;
 
 use sea_orm_migration::{prelude::*, schema::*};
+
+/// Runs `statements` in order, as written (the raw SQL of one backend).
+async fn execute_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
 
 /// Every migration, in order. `Migrator::up(&db, None)` applies the pending ones.
 pub struct Migrator;
@@ -20,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(count_products::CountProducts),
             Box::new(create_images::CreateImages),
             Box::new(index_product_search::IndexProductSearch),
+            Box::new(store_lowered_product_text::StoreLoweredProductText),
         ]
     }
 }

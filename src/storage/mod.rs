@@ -369,7 +369,7 @@ mod tests {
             .query_all_raw(sea_orm::Statement::from_string(
                 DatabaseBackend::Postgres,
                 "EXPLAIN SELECT * FROM products \
-                 WHERE lower(name) LIKE '%lamp%' OR lower(description) LIKE '%lamp%' \
+                 WHERE name_lower LIKE '%lamp%' OR description_lower LIKE '%lamp%' \
                  ORDER BY id LIMIT 20",
             ))
             .await
@@ -382,6 +382,51 @@ mod tests {
             plan.contains("Index Scan using products_pkey") && !plan.contains("Sort"),
             "{plan}"
         );
+    }
+
+    /// The stored lower-cased copies follow every write, the search finds products by
+    /// them whatever the case, and the migration that made them goes down and up again.
+    #[tokio::test]
+    async fn the_search_on_postgres_reads_lowered_copies_that_follow_every_write() {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+        let Some(base) = postgres_base_url() else {
+            return;
+        };
+        let url = testing::fresh_database_url(Some(&base)).await.unwrap();
+        let db = connect(&DatabaseSettings::with_url(url)).await.unwrap();
+        let reader = Reader::new(&db);
+        let found = |text: &'static str| {
+            let reader = reader.clone();
+            async move {
+                catalogue::search_products(&reader, text, 100)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let lantern = new_product("Brass LANTERN Ünïcode", None)
+            .insert(&db)
+            .await
+            .unwrap();
+        assert_eq!(found("lantern ü").await, ["Brass LANTERN Ünïcode"]);
+        let mut renamed: entities::products::ActiveModel = lantern.into();
+        renamed.name = Set("Copper Kettle".into());
+        renamed.description = Set(Some("Holds a LANTERN's worth of tea".into()));
+        renamed.update(&db).await.unwrap();
+        assert_eq!(found("copper kettle").await, ["Copper Kettle"]);
+        assert_eq!(found("lantern's").await, ["Copper Kettle"]);
+
+        migrations::Migrator::down(&db, Some(1)).await.unwrap();
+        assert_eq!(
+            found("lantern's").await,
+            ["Copper Kettle"],
+            "on the expressions"
+        );
+        migrations::Migrator::up(&db, None).await.unwrap();
+        assert_eq!(found("KETTLE").await, ["Copper Kettle"]);
     }
 
     /// Instances starting together against one empty PostgreSQL database must not

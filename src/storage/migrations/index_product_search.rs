@@ -62,8 +62,13 @@ const POSTGRES_UP: [&str; 4] = [
      ON products USING gin (lower(name) gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS products_description_trgm \
      ON products USING gin (lower(description) gin_trgm_ops)",
-    // `EXECUTE ... USING` plans the query once, for the values it is given.
-    "CREATE OR REPLACE FUNCTION products_matching(pattern text, max_rows bigint) \
+    PRODUCTS_MATCHING,
+];
+
+/// The search function over the lowered expressions (`store_lowered_product_text` puts
+/// it back when it goes down). `EXECUTE ... USING` plans the query once, for the values
+/// it is given.
+pub(super) const PRODUCTS_MATCHING: &str = "CREATE OR REPLACE FUNCTION products_matching(pattern text, max_rows bigint) \
      RETURNS SETOF products LANGUAGE plpgsql STABLE AS $$ \
      BEGIN \
        RETURN QUERY EXECUTE \
@@ -71,8 +76,7 @@ const POSTGRES_UP: [&str; 4] = [
           WHERE lower(name) LIKE $1 OR lower(description) LIKE $1 \
           ORDER BY id LIMIT $2' \
          USING pattern, max_rows; \
-     END $$",
-];
+     END $$";
 
 /// The extension stays: other schemas may use it, and it holds no data.
 const POSTGRES_DOWN: [&str; 3] = [
@@ -88,7 +92,7 @@ impl MigrationTrait for IndexProductSearch {
             DatabaseBackend::Postgres => &POSTGRES_UP,
             _ => &SQLITE_UP,
         };
-        run(manager, statements).await
+        super::execute_all(manager, statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -96,14 +100,6 @@ impl MigrationTrait for IndexProductSearch {
             DatabaseBackend::Postgres => &POSTGRES_DOWN,
             _ => &SQLITE_DOWN,
         };
-        run(manager, statements).await
+        super::execute_all(manager, statements).await
     }
-}
-
-async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    for statement in statements {
-        db.execute_unprepared(statement).await?;
-    }
-    Ok(())
 }
