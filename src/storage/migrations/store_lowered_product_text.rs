@@ -7,9 +7,11 @@
 //! 6.9k searches/s through the function before, 11.0k after). The copies are generated
 //! columns, so every write keeps them in step; the trigram indexes move onto them.
 //!
-//! Adding a stored generated column rewrites the table once, under an exclusive lock:
-//! about a second at 120,000 products. SQLite is untouched: its search reads the FTS5
-//! index, which folds case itself.
+//! Adding the columns rewrites the table once, and the new indexes are built from it,
+//! under a lock that holds reads and writes: at 120,000 products, 0.3 s for the rewrite
+//! and 2.1 s for the two indexes (the order of the statements keeps the old indexes out
+//! of the rewrite, which took 6.5 s in all with them and one column at a time). SQLite
+//! is untouched: its search reads the FTS5 index, which folds case itself.
 //!
 //! Written once, never edited (like every migration).
 
@@ -23,17 +25,19 @@ impl MigrationName for StoreLoweredProductText {
     }
 }
 
-const POSTGRES_UP: [&str; 7] = [
-    "ALTER TABLE products ADD COLUMN IF NOT EXISTS name_lower text \
-     GENERATED ALWAYS AS (lower(name)) STORED",
-    "ALTER TABLE products ADD COLUMN IF NOT EXISTS description_lower text \
+/// The expression indexes go first, so that the table's one rewrite (both columns in one
+/// statement) does not rebuild them on the way.
+const POSTGRES_UP: [&str; 6] = [
+    "DROP INDEX IF EXISTS products_name_trgm",
+    "DROP INDEX IF EXISTS products_description_trgm",
+    "ALTER TABLE products \
+     ADD COLUMN IF NOT EXISTS name_lower text GENERATED ALWAYS AS (lower(name)) STORED, \
+     ADD COLUMN IF NOT EXISTS description_lower text \
      GENERATED ALWAYS AS (lower(description)) STORED",
     "CREATE INDEX IF NOT EXISTS products_name_lower_trgm \
      ON products USING gin (name_lower gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS products_description_lower_trgm \
      ON products USING gin (description_lower gin_trgm_ops)",
-    "DROP INDEX IF EXISTS products_name_trgm",
-    "DROP INDEX IF EXISTS products_description_trgm",
     // As before, `EXECUTE ... USING` plans the query for the pattern it is given.
     "CREATE OR REPLACE FUNCTION products_matching(pattern text, max_rows bigint) \
      RETURNS SETOF products LANGUAGE plpgsql STABLE AS $$ \
