@@ -38,7 +38,7 @@ use crate::telemetry::recorder;
 /// What a hashing thread does with a job when its turn comes.
 enum Turn {
     /// Hash: the job waited no longer than the pool allows.
-    Run,
+    Run { waited: Duration },
     /// Refuse: the job waited longer, so its answer would come too late to be useful.
     Shed,
 }
@@ -122,9 +122,7 @@ impl PasswordHasher {
                         let turn = if waited > pool.max_wait {
                             Turn::Shed
                         } else {
-                            metrics::histogram!(recorder::PASSWORD_HASH_WAIT)
-                                .record(waited.as_secs_f64());
-                            Turn::Run
+                            Turn::Run { waited }
                         };
                         // A panicking job loses its answer (its caller sees the hasher
                         // fail), not the thread.
@@ -177,7 +175,9 @@ impl PasswordHasher {
                 "abandoned"
             } else {
                 match turn {
-                    Turn::Run => {
+                    Turn::Run { waited } => {
+                        metrics::histogram!(recorder::PASSWORD_HASH_WAIT)
+                            .record(waited.as_secs_f64());
                         let _ = answer.send(Ok(work()));
                         "hashed"
                     }

@@ -199,4 +199,12 @@ pub async fn exercise_overloaded(postgres: Option<&str>, contract: &Contract) {
         shed_count(&after) >= shed_count(&before) + refused.len() as f64,
         "every refusal is counted as shed"
     );
+    // Other servers in this process hash too: at least, not exactly.
+    let waits = |text: &str| {
+        super::metrics::sample(text, "apiary_password_hash_wait_seconds_count", &[]).unwrap_or(0.0)
+    };
+    assert!(
+        waits(&after) >= waits(&before) + granted as f64,
+        "every hashed login's wait is recorded"
+    );
 }
