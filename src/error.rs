@@ -76,6 +76,20 @@ impl From<DomainError> for Problem {
     }
 }
 
+impl From<DomainError> for crate::runtime::Failure {
+    /// The problem, and the wait of a queue that refused the work.
+    fn from(error: DomainError) -> Self {
+        let retry_after_secs = match error {
+            DomainError::Overloaded { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
+        Self {
+            problem: error.into(),
+            retry_after_secs,
+        }
+    }
+}
+
 /// A problem raised outside a handler (an extractor, the bearer checker, middleware),
 /// carried through poem as an error until `problem_response` renders it.
 #[derive(Debug)]
@@ -322,6 +336,28 @@ mod tests {
             response,
             crate::generated::GetProductResponse::NotFound(_)
         ));
+    }
+
+    #[test]
+    fn a_refused_queue_tells_the_client_its_own_wait() {
+        use crate::generated::CreateUserResponse;
+        let shed = DomainError::Overloaded {
+            retry_after_secs: 7,
+        };
+        match CreateUserResponse::from_problem(shed) {
+            CreateUserResponse::ServiceUnavailable(problem, retry_after) => {
+                assert_eq!((problem.0.status, retry_after), (503, 7));
+            }
+            other => panic!("expected a 503, got {other:?}"),
+        }
+        // A database that did not answer in time knows no wait: the default one.
+        let down = DomainError::Unavailable("no connection".into());
+        match CreateUserResponse::from_problem(down) {
+            CreateUserResponse::ServiceUnavailable(_, retry_after) => {
+                assert_eq!(retry_after, crate::runtime::RETRY_AFTER_SECS);
+            }
+            other => panic!("expected a 503, got {other:?}"),
+        }
     }
 
     #[test]

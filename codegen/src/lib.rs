@@ -28,8 +28,8 @@ pub const KNOWN_STRING_FORMATS: &[&str] = &["email", "uri", "password", "hostnam
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Path of the module that provides `SpecJson`, `Json`, `rfc3339::serialize`,
-    /// `Principal`, `check_bearer`, `undocumented_problem` and `RETRY_AFTER_SECS` (see
-    /// the generated module's docs).
+    /// `Principal`, `check_bearer`, `undocumented_problem`, `Failure` and `retry_after`
+    /// (see the generated module's docs).
     pub runtime: String,
     /// The component schema used for problem+json errors.
     pub problem_schema: String,
@@ -40,7 +40,8 @@ pub struct Options {
 }
 
 /// The headers the service's middleware owns. `Retry-After` is not one of them: the
-/// middleware sets it on the rate limiter's refusals, and a handler on its own 503s.
+/// middleware sets it on the rate limiter's refusals, and a generated `from_problem` on
+/// a handler's problems, from the failure's wait.
 pub const MIDDLEWARE_HEADERS: &[&str] = &[
     "X-Request-Id",
     "RateLimit-Limit",

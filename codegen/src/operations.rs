@@ -1103,7 +1103,9 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
             impl #ident {
                 /// Answers with the problem's status when this operation documents it;
                 /// any other status is a bug in the handler and becomes a 500.
-                pub fn from_problem(problem: Problem) -> Self {
+                pub fn from_problem(failure: impl Into<#runtime::Failure>) -> Self {
+                    let failure = failure.into();
+                    let problem = failure.problem;
                     match problem.status as u16 {
                         #(#problem_arms)*
                         _ => {
@@ -1133,7 +1135,7 @@ fn problem_header_value(
     let value = if name.eq_ignore_ascii_case("WWW-Authenticate") {
         quote! { "Bearer".to_string() }
     } else if name.eq_ignore_ascii_case("Retry-After") {
-        quote! { #runtime::RETRY_AFTER_SECS }
+        quote! { #runtime::retry_after(failure.retry_after_secs) }
     } else {
         return (!required).then(|| quote! { None });
     };

@@ -20,7 +20,7 @@ impl AccountApi for Api {
                 created_at: user.created_at,
                 preferences: user.preferences.into(),
             })),
-            Err(error) => GetAccountResponse::from_problem(error.into()),
+            Err(error) => GetAccountResponse::from_problem(error),
         }
     }
 
@@ -36,7 +36,7 @@ impl AccountApi for Api {
         };
         match self.users.update_preferences(auth.user_id, patch).await {
             Ok(preferences) => UpdatePreferencesResponse::Ok(Json(preferences.into())),
-            Err(error) => UpdatePreferencesResponse::from_problem(error.into()),
+            Err(error) => UpdatePreferencesResponse::from_problem(error),
         }
     }
 }

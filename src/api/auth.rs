@@ -49,11 +49,7 @@ impl AuthApi for Api {
                     "The email or password is wrong.",
                 );
             }
-            Err(DomainError::Overloaded { retry_after_secs }) => {
-                let (problem, retry_after) = super::overloaded(retry_after_secs);
-                return CreateTokenResponse::ServiceUnavailable(problem, retry_after);
-            }
-            Err(error) => return CreateTokenResponse::from_problem(error.into()),
+            Err(error) => return CreateTokenResponse::from_problem(error),
         };
         match self.tokens.issue(user.id) {
             Ok(issued) => CreateTokenResponse::Ok(
@@ -64,7 +60,7 @@ impl AuthApi for Api {
                 }),
                 NO_STORE.to_string(),
             ),
-            Err(error) => CreateTokenResponse::from_problem(error.into()),
+            Err(error) => CreateTokenResponse::from_problem(error),
         }
     }
 }

@@ -29,14 +29,14 @@ impl ImagesApi for Api {
                     location,
                 )
             }
-            Err(error) => UploadImageResponse::from_problem(error.into()),
+            Err(error) => UploadImageResponse::from_problem(error),
         }
     }
 
     async fn get_image(&self, auth: Principal, image_id: Uuid) -> GetImageResponse {
         match self.images.get(auth.user_id, image_id).await {
             Ok(image) => GetImageResponse::Ok(Json(image_view(image, &request_path()))),
-            Err(error) => GetImageResponse::from_problem(error.into()),
+            Err(error) => GetImageResponse::from_problem(error),
         }
     }
 
@@ -63,7 +63,7 @@ impl ImagesApi for Api {
                 },
                 variant.etag,
             ),
-            Err(error) => GetImageVariantResponse::from_problem(error.into()),
+            Err(error) => GetImageVariantResponse::from_problem(error),
         }
     }
 }

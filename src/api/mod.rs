@@ -10,8 +10,8 @@ mod system;
 mod users;
 
 use crate::domain::{
-    DomainError, images::ImageService, products::ProductService, summary::SummaryService,
-    tokens::TokenService, users::UserService,
+    images::ImageService, products::ProductService, summary::SummaryService, tokens::TokenService,
+    users::UserService,
 };
 
 /// Everything the handlers need; one value implements every tag's trait.
@@ -37,12 +37,4 @@ fn location_of(id: i64) -> String {
         .map(|context| context.path.trim_end_matches('/').to_string())
         .unwrap_or_default();
     format!("{base}/{id}")
-}
-
-/// The body and `Retry-After` of the 503 an operation answers when the service refused
-/// to queue its work (`PasswordCheckUnavailable` in the spec).
-fn overloaded(retry_after_secs: u64) -> (crate::runtime::Json<crate::generated::Problem>, i64) {
-    let problem = DomainError::Overloaded { retry_after_secs }.into();
-    let retry_after = i64::try_from(retry_after_secs).unwrap_or(i64::MAX);
-    (crate::runtime::Json(problem), retry_after)
 }

@@ -19,7 +19,7 @@ impl ProductsApi for Api {
                 Json(products.into_iter().map(Product::from).collect()),
                 i64::try_from(total).unwrap_or(i64::MAX),
             ),
-            Err(error) => ListProductsResponse::from_problem(error.into()),
+            Err(error) => ListProductsResponse::from_problem(error),
         }
     }
 
@@ -45,7 +45,7 @@ impl ProductsApi for Api {
                 items: products.into_iter().map(Product::from).collect(),
                 next_cursor: next.map(cursor::encode),
             })),
-            Err(error) => ListProductsV2Response::from_problem(error.into()),
+            Err(error) => ListProductsV2Response::from_problem(error),
         }
     }
 
@@ -61,7 +61,7 @@ impl ProductsApi for Api {
                 let location = super::location_of(product.id);
                 CreateProductResponse::Created(Json(product.into()), location)
             }
-            Err(error) => CreateProductResponse::from_problem(error.into()),
+            Err(error) => CreateProductResponse::from_problem(error),
         }
     }
 
@@ -70,14 +70,14 @@ impl ProductsApi for Api {
             Ok(products) => {
                 SearchProductsResponse::Ok(Json(products.into_iter().map(Product::from).collect()))
             }
-            Err(error) => SearchProductsResponse::from_problem(error.into()),
+            Err(error) => SearchProductsResponse::from_problem(error),
         }
     }
 
     async fn get_product(&self, product_id: i64) -> GetProductResponse {
         match self.products.get(product_id).await {
             Ok(product) => GetProductResponse::Ok(Json(product.into())),
-            Err(error) => GetProductResponse::from_problem(error.into()),
+            Err(error) => GetProductResponse::from_problem(error),
         }
     }
 }

@@ -3,7 +3,7 @@
 use crate::runtime::Json;
 
 use super::Api;
-use crate::domain::{DomainError, users::NewUser};
+use crate::domain::users::NewUser;
 use crate::generated::{CreateUserResponse, GetUserSummaryResponse, User, UserCreate, UsersApi};
 use crate::runtime::Principal;
 
@@ -19,11 +19,7 @@ impl UsersApi for Api {
                 let location = super::location_of(user.id);
                 CreateUserResponse::Created(Json(User::from(user)), location)
             }
-            Err(DomainError::Overloaded { retry_after_secs }) => {
-                let (problem, retry_after) = super::overloaded(retry_after_secs);
-                CreateUserResponse::ServiceUnavailable(problem, retry_after)
-            }
-            Err(error) => CreateUserResponse::from_problem(error.into()),
+            Err(error) => CreateUserResponse::from_problem(error),
         }
     }
 
@@ -69,7 +65,7 @@ mod summary {
                 ));
             }
             if let Err(error) = self.users.get(user_id).await {
-                return GetUserSummaryResponse::from_problem(error.into());
+                return GetUserSummaryResponse::from_problem(error);
             }
             match self.summary.summary(user_id).await {
                 Ok(found) => GetUserSummaryResponse::Ok(Json(found.into())),
