@@ -8,6 +8,10 @@ use super::{ConfigError, bounded};
 /// The default database: a SQLite file under `data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/apiary.db?mode=rwc";
 
+/// A pooled connection's lifetime unless `DATABASE_MAX_LIFETIME_SECS` says otherwise
+/// (the connection pool's own default).
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
 /// How to reach the relational database.
 #[derive(Clone)]
 pub struct DatabaseSettings {
@@ -19,6 +23,10 @@ pub struct DatabaseSettings {
     pub connect_timeout: Duration,
     /// How long a query may wait for a free pooled connection.
     pub acquire_timeout: Duration,
+    /// How long a pooled connection lives before the pool closes it and opens another,
+    /// so that a server-side restart, failover or proxy rotation reaches every
+    /// connection in time.
+    pub max_lifetime: Duration,
 }
 
 impl DatabaseSettings {
@@ -29,6 +37,7 @@ impl DatabaseSettings {
             max_connections: 10,
             connect_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(5),
+            max_lifetime: DEFAULT_MAX_LIFETIME,
         }
     }
 
@@ -62,6 +71,7 @@ impl std::fmt::Debug for DatabaseSettings {
             .field("max_connections", &self.max_connections)
             .field("connect_timeout", &self.connect_timeout)
             .field("acquire_timeout", &self.acquire_timeout)
+            .field("max_lifetime", &self.max_lifetime)
             .finish()
     }
 }
@@ -122,6 +132,13 @@ pub(super) fn from_lookup(
             5,
             1,
             3600,
+        )?),
+        max_lifetime: Duration::from_secs(bounded(
+            get,
+            "DATABASE_MAX_LIFETIME_SECS",
+            DEFAULT_MAX_LIFETIME.as_secs(),
+            1,
+            86_400,
         )?),
     })
 }

@@ -220,20 +220,12 @@ async fn a_kept_connection_the_server_closed_is_replaced_before_a_read_fails() {
 /// retire it.
 #[tokio::test]
 async fn a_connection_kept_past_the_hold_limit_goes_back_to_the_pool_and_its_limits() {
-    let mut bases = vec![("sqlite", None)];
-    if let Some(base) = crate::storage::testing::postgres_base_url() {
-        bases.push(("postgres", Some(base)));
-    }
-    for (backend, base) in bases {
-        let url = crate::storage::testing::fresh_database_url(base.as_deref())
-            .await
-            .unwrap();
-        let mut options = sea_orm::ConnectOptions::new(url);
-        options
-            .max_connections(4)
-            .max_lifetime(Duration::from_millis(200))
-            .sqlx_logging(false);
-        let db = sea_orm::Database::connect(options).await.unwrap();
+    let databases = crate::storage::testing::databases_with(|settings| {
+        settings.max_connections = 4;
+        settings.max_lifetime = Duration::from_millis(200);
+    })
+    .await;
+    for (backend, db) in databases {
         let sql = |sqlite: &str, postgres: &str| {
             let backend = db.get_database_backend();
             let sql = if backend == DatabaseBackend::Postgres {
