@@ -21,7 +21,7 @@
 //! | `JWT_AUDIENCE` | `apiary-api` | non-empty |
 //! | `BCRYPT_COST` | `12` | 10 ..= 31 (4 ..= 31 when `APP_ENV=test`) |
 //! | `BCRYPT_CONCURRENCY` | cores - 1, at least 1 | 1 ..= 1024 |
-//! | `BCRYPT_NICE` | `0` | 0 ..= 19 |
+//! | `BCRYPT_NICE` | `10` | 0 ..= 19 |
 //! | `STORAGE_DIR` | `data/images` | a directory (created on start) |
 //! | `IMAGE_WORKERS` | the number of cores | 0 ..= 256 (0: no worker in this process) |
 //! | `IMAGE_JOB_VISIBILITY_SECS` | `60` | 1 ..= 86400 |

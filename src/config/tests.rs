@@ -36,7 +36,7 @@ fn an_empty_environment_gives_the_documented_defaults() {
     assert_eq!(settings.jwt.audience, "apiary-api");
     assert!(settings.jwt.previous_secrets.is_empty());
     assert_eq!(settings.bcrypt_cost, 12);
-    assert_eq!(settings.bcrypt.nice, 0);
+    assert_eq!(settings.bcrypt.nice, 10);
     assert_eq!(settings.bcrypt.max_wait, Duration::from_secs(5));
     // No secret outside production: a random one, flagged so the caller warns.
     assert!(settings.jwt.generated);

@@ -1,5 +1,5 @@
-//! bcrypt on a few threads of its own, optionally at a lower CPU priority than the async
-//! workers, and with a bounded wait.
+//! bcrypt on a few threads of its own, at a lower CPU priority than the async workers,
+//! and with a bounded wait.
 //!
 //! bcrypt is CPU-bound by design. Three things keep it from the requests that do not
 //! hash, and keep its own callers from waiting without end:
@@ -7,12 +7,14 @@
 //! - **At most `concurrency` hashes run at once** (by default one fewer than the cores),
 //!   one per thread of this pool; the rest wait in its queue. Unbounded, a burst of
 //!   logins would take every core.
-//! - **The threads' nice value can be raised** (Linux; `nice`, 0 by default). At the
+//! - **The threads' nice value is raised** (Linux; `nice`, 10 by default). At the
 //!   workers' own priority, a bcrypt thread sharing a core with a worker keeps it until
 //!   its time slice ends, and every request waiting on that worker waits too. A niced
 //!   thread gives the core back as soon as a worker wakes up, which took /healthz p99
 //!   under a login flood from 6.5 ms to 4.6 ms at nice 10. The price is paid by the
-//!   logins while the workers keep every core busy: they run on what the workers leave.
+//!   logins while the workers keep every core busy: they run on what the workers leave,
+//!   and the bounded wait below keeps that from starving them (it was the default's
+//!   reason to stay 0 until the wait was bounded).
 //! - **A job that waited longer than `max_wait` for a thread is refused** when its turn
 //!   comes ([`DomainError::Overloaded`]), in no time, instead of hashed: its caller
 //!   would get an answer later than any client waits, and every job behind it would wait
@@ -80,9 +82,9 @@ pub struct HashPool {
 }
 
 impl HashPool {
-    /// How far the threads' nice value is raised unless configured otherwise: not at
-    /// all (see the module's documentation).
-    pub const DEFAULT_NICE: u8 = 0;
+    /// How far the threads' nice value is raised unless configured otherwise (see the
+    /// module's documentation).
+    pub const DEFAULT_NICE: u8 = 10;
     /// The highest nice value (the lowest priority) the scheduler knows.
     pub const MAX_NICE: u8 = 19;
     /// How long a job may wait for a thread unless configured otherwise: as long as a
