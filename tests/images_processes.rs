@@ -417,10 +417,16 @@ async fn the_redis_queue_hands_out_reclaims_delays_and_forgets() {
     let lease = queue.claim().await.unwrap().expect("the job");
     assert_eq!(lease.image_id, id);
     assert_eq!(other.claim().await.unwrap(), None, "held by a live claim");
+    // Renewed, the claim outlasts the visibility timeout.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(queue.extend(&lease).await.unwrap(), "still held");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(other.claim().await.unwrap(), None, "renewed 300 ms ago");
     // The first consumer dies; after the visibility timeout the other takes it over.
     tokio::time::sleep(Duration::from_millis(600)).await;
     let reclaimed = other.claim().await.unwrap().expect("reclaimed");
     assert_eq!(reclaimed.image_id, id);
+    assert!(!queue.extend(&lease).await.unwrap(), "taken over");
     // A retry is not handed out before its time, then is.
     other
         .retry(&reclaimed, Duration::from_millis(300))

@@ -111,6 +111,23 @@ impl JobQueue for DbQueue {
         Ok(None)
     }
 
+    fn visibility(&self) -> Duration {
+        self.visibility
+    }
+
+    async fn extend(&self, lease: &Lease) -> anyhow::Result<bool> {
+        let renewed = Entity::update_many()
+            .col_expr(
+                Column::LeaseUntil,
+                Expr::value(Utc::now() + self.visibility),
+            )
+            .filter(Column::Id.eq(lease.image_id.to_string()))
+            .filter(Column::LeaseToken.eq(lease.token.clone()))
+            .exec(&self.db)
+            .await?;
+        Ok(renewed.rows_affected == 1)
+    }
+
     async fn ack(&self, lease: &Lease) -> anyhow::Result<()> {
         self.set_lease(lease, None).await
     }

@@ -2,7 +2,9 @@
 //! the database by default ([`db::DbQueue`]), a Redis stream when `REDIS_URL` is set
 //! ([`redis::RedisQueue`]).
 //! Delivery is at least once: a claimed job whose worker dies is handed out again after
-//! the visibility timeout, and jobs are idempotent (see `ImageService::run_job`).
+//! the visibility timeout, and jobs are idempotent (see `ImageService::run_job`). A live
+//! worker renews its claim while the job runs, so a job that takes longer than the
+//! timeout is not handed to a second worker meanwhile.
 
 pub mod db;
 pub mod redis;
@@ -29,6 +31,14 @@ pub trait JobQueue: Send + Sync + 'static {
     async fn push(&self, image_id: Uuid) -> anyhow::Result<()>;
     /// The next job that is due and not held by a live claim, if any.
     async fn claim(&self) -> anyhow::Result<Option<Lease>>;
+    /// How long a claim holds its job unless renewed.
+    fn visibility(&self) -> Duration;
+    /// The worker is still running the job: hold it for another [`visibility`] from
+    /// now. False when this claim no longer holds it (its lease ran out and another
+    /// claim took the job).
+    ///
+    /// [`visibility`]: JobQueue::visibility
+    async fn extend(&self, lease: &Lease) -> anyhow::Result<bool>;
     /// The job is finished (done, failed or nothing to do): never hand it out again.
     async fn ack(&self, lease: &Lease) -> anyhow::Result<()>;
     /// This attempt failed: hand the job out again, not before `after`.

@@ -1,9 +1,10 @@
 //! A Redis stream as the job queue, shared by every process that names the same
 //! stream: one entry per job, one consumer group `workers`, one consumer per process.
 //! A claim is `XAUTOCLAIM` of an entry left pending longer than the visibility timeout
-//! (its worker died), else `XREADGROUP` of a new one, in one script. Finishing is
-//! `XACK` + `XDEL`; a retry moves the job to a sorted set of delayed jobs, due by time,
-//! which the next claim moves back into the stream. Each change is atomic (a script or
+//! (its worker died), else `XREADGROUP` of a new one, in one script. A running worker
+//! renews its claim by resetting the entry's idle time (`XCLAIM` by its own consumer).
+//! Finishing is `XACK` + `XDEL`; a retry moves the job to a sorted set of delayed
+//! jobs, due by time, which the next claim moves back into the stream. Each change is atomic (a script or
 //! `MULTI`), so a job is always in the stream, pending, or delayed: never lost.
 
 use std::time::Duration;
@@ -35,6 +36,15 @@ if not entry then return false end
 return {entry[1], entry[2][2]}
 ";
 
+/// Resets the idle time of an entry this consumer holds; 0 when it holds it no more.
+/// KEYS: stream. ARGV: group, consumer, entry id.
+const EXTEND: &str = r"
+local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
+if #held == 0 then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+return 1
+";
+
 pub struct RedisQueue {
     client: redis::Client,
     /// Connected on first use, so the service starts while Redis is down.
@@ -44,6 +54,7 @@ pub struct RedisQueue {
     consumer: String,
     visibility: Duration,
     claim: Script,
+    extend: Script,
 }
 
 impl RedisQueue {
@@ -58,6 +69,7 @@ impl RedisQueue {
             consumer: format!("worker-{}", Uuid::new_v4().simple()),
             visibility,
             claim: Script::new(CLAIM),
+            extend: Script::new(EXTEND),
         })
     }
 
@@ -153,6 +165,23 @@ impl JobQueue for RedisQueue {
                 Ok(None)
             }
         }
+    }
+
+    fn visibility(&self) -> Duration {
+        self.visibility
+    }
+
+    async fn extend(&self, lease: &Lease) -> anyhow::Result<bool> {
+        let mut conn = self.conn().await?;
+        let held: i64 = self
+            .extend
+            .key(&self.stream)
+            .arg(GROUP)
+            .arg(&self.consumer)
+            .arg(&lease.token)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(held == 1)
     }
 
     async fn ack(&self, lease: &Lease) -> anyhow::Result<()> {

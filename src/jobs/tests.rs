@@ -20,6 +20,10 @@ async fn fixture(visibility: Duration) -> Fixture {
     let db = crate::storage::connect(&DatabaseSettings::with_url("sqlite::memory:"))
         .await
         .unwrap();
+    fixture_on(db, visibility)
+}
+
+fn fixture_on(db: sea_orm::DatabaseConnection, visibility: Duration) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let blobs = Arc::new(LocalDir::open(dir.path()).unwrap());
     let queue = Arc::new(DbQueue::new(db.clone(), visibility));
@@ -131,6 +135,37 @@ async fn an_abandoned_claim_is_handed_out_again_after_the_visibility_timeout() {
     // The first worker waking up late cannot settle the new claim.
     f.queue.release(&lease).await.unwrap();
     assert_eq!(f.queue.claim().await.unwrap(), None);
+}
+
+/// A worker renews its claim while the job runs, so a job that outlasts the visibility
+/// timeout is not handed to a second worker; a claim another worker took over can no
+/// longer be renewed. On every backend: the renewal is an update of its own.
+#[tokio::test]
+async fn a_running_job_keeps_its_claim_past_the_visibility_timeout() {
+    for (backend, db) in crate::storage::testing::databases().await {
+        let f = fixture_on(db, Duration::from_millis(300));
+        let id = f.images.accept(7, png(20, 20)).await.unwrap();
+        let lease = f.queue.claim().await.unwrap().expect("a job");
+        let queue = f.queue.as_ref();
+        let claimed_meanwhile = super::worker::holding_lease(queue, &lease, async {
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            queue.claim().await.unwrap()
+        })
+        .await;
+        assert_eq!(
+            claimed_meanwhile, None,
+            "{backend}: held 700 ms into a 300 ms lease"
+        );
+        // No longer renewed, the claim runs out and another takes the job.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let other = f.queue.claim().await.unwrap().expect("handed out again");
+        assert_eq!(other.image_id, id, "{backend}");
+        assert!(
+            !f.queue.extend(&lease).await.unwrap(),
+            "{backend}: taken over"
+        );
+        assert!(f.queue.extend(&other).await.unwrap(), "{backend}");
+    }
 }
 
 #[tokio::test]

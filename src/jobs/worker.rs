@@ -32,7 +32,7 @@ pub async fn run_once(images: &ImageService) -> anyhow::Result<bool> {
 async fn run_leased(images: &ImageService, queue: &dyn JobQueue, lease: &Lease) {
     let started = Instant::now();
     let id = lease.image_id;
-    let settled = match images.run_job(id).await {
+    let settled = match holding_lease(queue, lease, images.run_job(id)).await {
         Ok(Outcome::Done) => {
             metrics::counter!(recorder::JOBS, "outcome" => "done").increment(1);
             tracing::info!(image_id = %id, duration_ms = started.elapsed().as_secs_f64() * 1000.0, "image job done");
@@ -61,6 +61,37 @@ async fn run_leased(images: &ImageService, queue: &dyn JobQueue, lease: &Lease) 
     if let Err(error) = settled {
         // The lease runs out and the job is handed out again; it is idempotent.
         tracing::warn!(image_id = %id, error = format!("{error:#}"), "could not settle a job with the queue");
+    }
+}
+
+/// Runs `job` while renewing `lease` every third of the queue's visibility timeout, so
+/// that a job outlasting the timeout is not handed to a second worker while this one
+/// still runs it. A lease lost all the same (renewals failed for a whole timeout) is
+/// logged and no longer renewed; the job goes on, as jobs are idempotent.
+pub(crate) async fn holding_lease<T>(
+    queue: &dyn JobQueue,
+    lease: &Lease,
+    job: impl std::future::Future<Output = T>,
+) -> T {
+    let renew = async {
+        let every = queue.visibility() / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            match queue.extend(lease).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(image_id = %lease.image_id, "a running job's lease was lost; another worker may run it too");
+                    return std::future::pending::<std::convert::Infallible>().await;
+                }
+                Err(error) => {
+                    tracing::warn!(image_id = %lease.image_id, error = format!("{error:#}"), "could not renew a running job's lease");
+                }
+            }
+        }
+    };
+    tokio::select! {
+        output = job => output,
+        never = renew => match never {},
     }
 }
 
