@@ -35,7 +35,7 @@ pub trait JobQueue: Send + Sync + 'static {
     fn visibility(&self) -> Duration;
     /// The worker is still running the job: hold it for another [`visibility`] from
     /// now. False when this claim no longer holds it (its lease ran out and another
-    /// claim took the job).
+    /// claim took the job; on Redis, a claim of another process: see `redis::EXTEND`).
     ///
     /// [`visibility`]: JobQueue::visibility
     async fn extend(&self, lease: &Lease) -> anyhow::Result<bool>;

@@ -4,8 +4,9 @@
 //! (its worker died), else `XREADGROUP` of a new one, in one script. A running worker
 //! renews its claim by resetting the entry's idle time (`XCLAIM` by its own consumer).
 //! Finishing is `XACK` + `XDEL`; a retry moves the job to a sorted set of delayed
-//! jobs, due by time, which the next claim moves back into the stream. Each change is atomic (a script or
-//! `MULTI`), so a job is always in the stream, pending, or delayed: never lost.
+//! jobs, due by time, which the next claim moves back into the stream. Each change is
+//! atomic (a script or `MULTI`), so a job is always in the stream, pending, or delayed:
+//! never lost.
 
 use std::time::Duration;
 
@@ -38,6 +39,11 @@ return {entry[1], entry[2][2]}
 
 /// Resets the idle time of an entry this consumer holds; 0 when it holds it no more.
 /// KEYS: stream. ARGV: group, consumer, entry id.
+///
+/// The consumer is the process, not the worker: when a lease ran out (its renewals
+/// failed for a whole timeout) and another worker of the same process reclaimed the
+/// entry, the old lease still reads as held, and both workers renew it. The job then
+/// runs twice, which jobs are built to bear; across processes a takeover reads as lost.
 const EXTEND: &str = r"
 local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
 if #held == 0 then return 0 end
