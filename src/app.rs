@@ -221,7 +221,9 @@ pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
     let db = crate::storage::connect(&settings.database)
         .await
         .context("Failed to open the database")?;
-    let reader = crate::storage::Reader::new(&db);
+    let reader = crate::storage::Reader::connect(&db, &settings.database)
+        .await
+        .context("Failed to open the database's read connections")?;
     Ok(Api {
         users: UserService::new(
             reader.clone(),

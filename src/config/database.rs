@@ -27,7 +27,13 @@ pub struct DatabaseSettings {
     /// so that a server-side restart, failover or proxy rotation reaches every
     /// connection in time.
     pub max_lifetime: Duration,
+    /// PostgreSQL only: connections of their own that the request paths' reads share,
+    /// each carrying many queries at once; 0 reads through the pool instead.
+    pub read_connections: u32,
 }
+
+/// `DATABASE_READ_CONNECTIONS` unless set.
+pub const DEFAULT_READ_CONNECTIONS: u32 = 4;
 
 impl DatabaseSettings {
     /// Settings for `url` with the documented pool defaults (handy in tests).
@@ -38,6 +44,7 @@ impl DatabaseSettings {
             connect_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(5),
             max_lifetime: DEFAULT_MAX_LIFETIME,
+            read_connections: DEFAULT_READ_CONNECTIONS,
         }
     }
 
@@ -72,6 +79,7 @@ impl std::fmt::Debug for DatabaseSettings {
             .field("connect_timeout", &self.connect_timeout)
             .field("acquire_timeout", &self.acquire_timeout)
             .field("max_lifetime", &self.max_lifetime)
+            .field("read_connections", &self.read_connections)
             .finish()
     }
 }
@@ -140,5 +148,13 @@ pub(super) fn from_lookup(
             1,
             86_400,
         )?),
+        read_connections: u32::try_from(bounded(
+            get,
+            "DATABASE_READ_CONNECTIONS",
+            DEFAULT_READ_CONNECTIONS.into(),
+            0,
+            64,
+        )?)
+        .unwrap_or(u32::MAX),
     })
 }

@@ -31,6 +31,7 @@ fn an_empty_environment_gives_the_documented_defaults() {
     assert_eq!(settings.database.connect_timeout, Duration::from_secs(5));
     assert_eq!(settings.database.acquire_timeout, Duration::from_secs(5));
     assert_eq!(settings.database.max_lifetime, Duration::from_secs(1800));
+    assert_eq!(settings.database.read_connections, 4);
     assert_eq!(settings.jwt.ttl, Duration::from_secs(900));
     assert_eq!(settings.jwt.issuer, "apiary");
     assert_eq!(settings.jwt.audience, "apiary-api");
@@ -60,6 +61,7 @@ fn every_variable_is_read() {
         ("DATABASE_CONNECT_TIMEOUT_SECS", "7"),
         ("DATABASE_ACQUIRE_TIMEOUT_SECS", "9"),
         ("DATABASE_MAX_LIFETIME_SECS", "600"),
+        ("DATABASE_READ_CONNECTIONS", "0"),
         ("JWT_SECRET", SECRET),
         ("JWT_PREVIOUS_SECRETS", &format!("{OLD_SECRET}, {SECRET}x,")),
         ("JWT_TTL_SECS", "60"),
@@ -93,6 +95,7 @@ fn every_variable_is_read() {
     assert_eq!(settings.database.connect_timeout, Duration::from_secs(7));
     assert_eq!(settings.database.acquire_timeout, Duration::from_secs(9));
     assert_eq!(settings.database.max_lifetime, Duration::from_secs(600));
+    assert_eq!(settings.database.read_connections, 0);
     assert_eq!(settings.jwt.secret.expose(), SECRET.as_bytes());
     assert!(!settings.jwt.generated);
     assert_eq!(settings.jwt.previous_secrets.len(), 2);
@@ -131,6 +134,8 @@ fn each_invalid_value_is_refused_naming_its_variable() {
         ("DATABASE_CONNECT_TIMEOUT_SECS", "0"),
         ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1.5"),
         ("DATABASE_MAX_LIFETIME_SECS", "0"),
+        ("DATABASE_READ_CONNECTIONS", "65"),
+        ("DATABASE_READ_CONNECTIONS", "-1"),
         ("JWT_SECRET", "too-short"),
         ("JWT_PREVIOUS_SECRETS", &short_list),
         ("JWT_TTL_SECS", "0"),

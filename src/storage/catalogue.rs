@@ -15,8 +15,8 @@ use sea_orm::{
 
 use sea_orm::sqlx;
 
-use super::Reader;
 use super::entities::products::{self, Column, Entity};
+use super::{ReadRow, Reader};
 
 /// The kept count, as a scalar subquery.
 const COUNT_SQL: &str = "(SELECT row_count FROM row_counts WHERE table_name = 'products')";
@@ -26,6 +26,13 @@ pub async fn product_count(reader: &Reader) -> Result<u64, DbErr> {
     #[derive(FromQueryResult)]
     struct Count {
         total: i64,
+    }
+    impl ReadRow for Count {
+        fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr> {
+            Ok(Self {
+                total: row.try_get(0).map_err(pg_decode_error)?,
+            })
+        }
     }
     let backend = reader.connection().get_database_backend();
     let query = Entity::find()
@@ -90,12 +97,38 @@ where
     })
 }
 
+/// The product in the first six columns of a row of the pipelined PostgreSQL reads.
+fn product_in_pg(row: &tokio_postgres::Row) -> Result<products::Model, DbErr> {
+    let decoded = || -> Result<products::Model, tokio_postgres::Error> {
+        Ok(products::Model {
+            id: row.try_get(0)?,
+            name: row.try_get(1)?,
+            description: row.try_get(2)?,
+            price_cents: row.try_get(3)?,
+            currency: row.try_get(4)?,
+            created_at: row.try_get(5)?,
+        })
+    };
+    decoded().map_err(pg_decode_error)
+}
+
+/// A column that does not decode as the model says.
+pub(super) fn pg_decode_error(error: tokio_postgres::Error) -> DbErr {
+    DbErr::Type(format!("a row from PostgreSQL: {error}"))
+}
+
 /// A product row, read by position.
 struct ProductRow(products::Model);
 
 impl FromQueryResult for ProductRow {
     fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
         product_at(row).map(Self)
+    }
+}
+
+impl ReadRow for ProductRow {
+    fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr> {
+        product_in_pg(row).map(Self)
     }
 }
 
@@ -110,6 +143,17 @@ impl FromQueryResult for CountedRow {
         Ok(Self {
             product: product_at(row)?,
             total: row.try_get_by_index(PRODUCT_COLUMNS.len())?,
+        })
+    }
+}
+
+impl ReadRow for CountedRow {
+    fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr> {
+        Ok(Self {
+            product: product_in_pg(row)?,
+            total: row
+                .try_get(PRODUCT_COLUMNS.len())
+                .map_err(pg_decode_error)?,
         })
     }
 }

@@ -30,7 +30,13 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
-use super::{PING_IF_IDLE_FOR, record_statement};
+use super::{PG_GENERIC_PLANS, PING_IF_IDLE_FOR, record_statement};
+use crate::config::DatabaseSettings;
+
+mod pg_connect;
+mod pipelined;
+
+use pipelined::Pipelined;
 
 /// How long a connection stays out of the pool before it is given back.
 const HOLD_AT_MOST: Duration = Duration::from_secs(10 * 60);
@@ -41,6 +47,14 @@ const HOLD_AT_MOST: Duration = Duration::from_secs(10 * 60);
 pub struct Reader {
     db: DatabaseConnection,
     kept: Arc<Kept>,
+    /// PostgreSQL with `read_connections` above 0: the reads go here instead.
+    pipelined: Option<Arc<Pipelined>>,
+}
+
+/// A row the reader returns, from either database.
+pub trait ReadRow: FromQueryResult {
+    /// The row as the pipelined PostgreSQL reads return it.
+    fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr>;
 }
 
 enum Kept {
@@ -53,6 +67,7 @@ impl std::fmt::Debug for Reader {
         f.debug_struct("Reader")
             .field("backend", &self.db.get_database_backend())
             .field("idle", &self.idle())
+            .field("pipelined", &self.pipelined.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -61,6 +76,25 @@ impl Reader {
     /// A reader over `db`'s pool, keeping up to half of its connections.
     pub fn new(db: &DatabaseConnection) -> Self {
         Self::with_limits(db, Limits::default())
+    }
+
+    /// The service's reader: on PostgreSQL with `settings.read_connections` above 0, the
+    /// reads run on pipelined connections of their own (see `pipelined`); otherwise as
+    /// [`Reader::new`]. Fails when those connections cannot be opened.
+    pub async fn connect(
+        db: &DatabaseConnection,
+        settings: &DatabaseSettings,
+    ) -> anyhow::Result<Self> {
+        let mut reader = Self::new(db);
+        if db.get_database_backend() == DatabaseBackend::Postgres && settings.read_connections > 0 {
+            let pipelined = Pipelined::connect(settings, &[PG_GENERIC_PLANS]).await?;
+            tracing::info!(
+                connections = settings.read_connections,
+                "the request paths' reads share pipelined connections"
+            );
+            reader.pipelined = Some(Arc::new(pipelined));
+        }
+        Ok(reader)
     }
 
     /// [`Reader::new`] with other limits on the connections it keeps.
@@ -74,6 +108,7 @@ impl Reader {
         Self {
             db: db.clone(),
             kept: Arc::new(kept),
+            pipelined: None,
         }
     }
 
@@ -92,7 +127,11 @@ impl Reader {
     }
 
     /// The first row of `statement` as an `M`, if there is one.
-    pub async fn one<M: FromQueryResult>(&self, statement: Statement) -> Result<Option<M>, DbErr> {
+    pub async fn one<M: ReadRow>(&self, statement: Statement) -> Result<Option<M>, DbErr> {
+        if let Some(pipelined) = &self.pipelined {
+            let rows = pipelined.fetch(&statement).await?;
+            return rows.first().map(M::from_pg_row).transpose();
+        }
         let rows = self.rows(statement, true).await?;
         rows.first()
             .map(|row| M::from_query_result(row, ""))
@@ -100,7 +139,11 @@ impl Reader {
     }
 
     /// Every row of `statement` as an `M`.
-    pub async fn all<M: FromQueryResult>(&self, statement: Statement) -> Result<Vec<M>, DbErr> {
+    pub async fn all<M: ReadRow>(&self, statement: Statement) -> Result<Vec<M>, DbErr> {
+        if let Some(pipelined) = &self.pipelined {
+            let rows = pipelined.fetch(&statement).await?;
+            return rows.iter().map(M::from_pg_row).collect();
+        }
         let rows = self.rows(statement, false).await?;
         rows.iter()
             .map(|row| M::from_query_result(row, ""))

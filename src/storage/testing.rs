@@ -153,6 +153,20 @@ async fn sweep_stale_postgres_databases(admin: &sea_orm::DatabaseConnection) {
     }
 }
 
+/// The reader the service builds over `db` (see [`super::Reader::connect`]): on
+/// PostgreSQL its reads are pipelined, on connections of its own to `db`'s database.
+pub async fn service_reader(db: &DatabaseConnection) -> super::Reader {
+    use sea_orm::sqlx::ConnectOptions as _;
+    let mut settings = DatabaseSettings::with_url("sqlite::memory:");
+    if db.get_database_backend() == DbBackend::Postgres {
+        let options = db.get_postgres_connection_pool().connect_options();
+        settings.url = options.to_url_lossy().to_string();
+    }
+    super::Reader::connect(db, &settings)
+        .await
+        .expect("the reader's connections open")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

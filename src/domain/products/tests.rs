@@ -4,12 +4,14 @@ use super::*;
 use crate::domain::test_support::databases;
 use crate::storage::DEMO_PRODUCTS;
 
+/// The catalogue over each backend's service reader (pipelined on PostgreSQL).
 async fn services() -> Vec<(&'static str, ProductService)> {
-    databases()
-        .await
-        .into_iter()
-        .map(|(backend, db)| (backend, ProductService::new(Reader::new(&db))))
-        .collect()
+    let mut services = Vec::new();
+    for (backend, db) in databases().await {
+        let reader = crate::storage::testing::service_reader(&db).await;
+        services.push((backend, ProductService::new(reader)));
+    }
+    services
 }
 
 fn ids(products: Vec<Product>) -> Vec<i64> {

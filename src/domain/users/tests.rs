@@ -20,20 +20,15 @@ fn new_user(email: &str, password: &str) -> NewUser {
     }
 }
 
+/// The users over each backend's service reader (pipelined on PostgreSQL).
 async fn services() -> Vec<(&'static str, UserService)> {
-    databases()
-        .await
-        .into_iter()
-        .map(|(backend, db)| {
-            (
-                backend,
-                UserService::new(
-                    Reader::new(&db),
-                    PasswordHasher::new(TEST_BCRYPT_COST, HashPool::new(2)).unwrap(),
-                ),
-            )
-        })
-        .collect()
+    let mut services = Vec::new();
+    for (backend, db) in databases().await {
+        let reader = crate::storage::testing::service_reader(&db).await;
+        let hasher = PasswordHasher::new(TEST_BCRYPT_COST, HashPool::new(2)).unwrap();
+        services.push((backend, UserService::new(reader, hasher)));
+    }
+    services
 }
 
 #[tokio::test]

@@ -23,3 +23,19 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl crate::storage::ReadRow for Model {
+    fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr> {
+        let decoded = || -> Result<Self, tokio_postgres::Error> {
+            Ok(Self {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                description: row.try_get("description")?,
+                price_cents: row.try_get("price_cents")?,
+                currency: row.try_get("currency")?,
+                created_at: row.try_get("created_at")?,
+            })
+        };
+        decoded().map_err(|error| DbErr::Type(format!("a products row from PostgreSQL: {error}")))
+    }
+}

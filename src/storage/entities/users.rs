@@ -40,3 +40,21 @@ impl std::fmt::Debug for Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl crate::storage::ReadRow for Model {
+    fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr> {
+        let decoded = || -> Result<Self, tokio_postgres::Error> {
+            Ok(Self {
+                id: row.try_get("id")?,
+                email: row.try_get("email")?,
+                password_hash: row.try_get("password_hash")?,
+                phone: row.try_get("phone")?,
+                created_at: row.try_get("created_at")?,
+                locale: row.try_get("locale")?,
+                currency: row.try_get("currency")?,
+                marketing_emails: row.try_get("marketing_emails")?,
+            })
+        };
+        decoded().map_err(|error| DbErr::Type(format!("a users row from PostgreSQL: {error}")))
+    }
+}
