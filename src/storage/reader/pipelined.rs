@@ -54,6 +54,8 @@ pub(super) struct Pipelined {
 struct Slot {
     current: Mutex<Option<Arc<Link>>>,
     connecting: tokio::sync::Mutex<()>,
+    /// Attempts to open a connection here that failed, so far.
+    failed_opens: AtomicU64,
 }
 
 /// An open connection and what was prepared on it.
@@ -72,21 +74,7 @@ impl Pipelined {
         settings: &DatabaseSettings,
         startup_options: &[(&str, &str)],
     ) -> anyhow::Result<Self> {
-        let (config, tls) = super::pg_connect::client_config(&settings.url, startup_options)?;
-        let slots = (0..settings.read_connections.max(1))
-            .map(|_| Slot {
-                current: Mutex::new(None),
-                connecting: tokio::sync::Mutex::new(()),
-            })
-            .collect();
-        let pipelined = Self {
-            config,
-            tls,
-            slots,
-            next: AtomicUsize::new(0),
-            connect_timeout: settings.connect_timeout,
-            max_lifetime: settings.max_lifetime,
-        };
+        let pipelined = Self::new(settings, startup_options)?;
         pipelined.link(&pipelined.slots[0]).await.map_err(|error| {
             anyhow::anyhow!(
                 "the read connections cannot reach {}: {error}",
@@ -94,6 +82,26 @@ impl Pipelined {
             )
         })?;
         Ok(pipelined)
+    }
+
+    /// [`Pipelined::connect`] without opening any connection yet.
+    fn new(settings: &DatabaseSettings, startup_options: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let (config, tls) = super::pg_connect::client_config(&settings.url, startup_options)?;
+        let slots = (0..settings.read_connections.max(1))
+            .map(|_| Slot {
+                current: Mutex::new(None),
+                connecting: tokio::sync::Mutex::new(()),
+                failed_opens: AtomicU64::new(0),
+            })
+            .collect();
+        Ok(Self {
+            config,
+            tls,
+            slots,
+            next: AtomicUsize::new(0),
+            connect_timeout: settings.connect_timeout,
+            max_lifetime: settings.max_lifetime,
+        })
     }
 
     /// Every row of `statement`.
@@ -112,17 +120,35 @@ impl Pipelined {
     }
 
     /// The slot's connection, opened first when it has none fit for use.
+    ///
+    /// The reads that waited while another failed to open one fail with it instead of
+    /// trying in turn: against a database that does not answer, each try lasts the
+    /// connect timeout, and the last read in line would wait for all of them.
     async fn link(&self, slot: &Slot) -> Result<Arc<Link>, DbErr> {
         if let Some(link) = self.usable(slot) {
             return Ok(link);
         }
+        let failed_before = slot.failed_opens.load(Ordering::Acquire);
         let _connecting = slot.connecting.lock().await;
         if let Some(link) = self.usable(slot) {
             return Ok(link); // opened by the read that held the lock before
         }
-        let link = Arc::new(self.open().await?);
-        *lock(&slot.current) = Some(Arc::clone(&link));
-        Ok(link)
+        if slot.failed_opens.load(Ordering::Acquire) != failed_before {
+            return Err(DbErr::Conn(RuntimeErr::Internal(
+                "a read connection could not be opened just now".to_owned(),
+            )));
+        }
+        match self.open().await {
+            Ok(link) => {
+                let link = Arc::new(link);
+                *lock(&slot.current) = Some(Arc::clone(&link));
+                Ok(link)
+            }
+            Err(error) => {
+                slot.failed_opens.fetch_add(1, Ordering::Release);
+                Err(error)
+            }
+        }
     }
 
     fn usable(&self, slot: &Slot) -> Option<Arc<Link>> {

@@ -188,6 +188,46 @@ async fn the_url_s_tls_mode_is_honoured() {
     }
 }
 
+#[tokio::test]
+async fn reads_waiting_for_a_connection_that_fails_to_open_fail_with_it() {
+    // A server that accepts connections and never answers: every attempt to open one
+    // runs into the connect timeout.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&accepted);
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            held.push(socket);
+        }
+    });
+    let mut settings = DatabaseSettings::with_url(format!(
+        "postgres://app@127.0.0.1:{port}/shop?sslmode=disable"
+    ));
+    settings.read_connections = 1;
+    settings.connect_timeout = Duration::from_millis(200);
+    let pipelined = Pipelined::new(&settings, &[]).unwrap();
+
+    let statement = backend_pid();
+    let reads = futures_util::future::join_all((0..10).map(|_| pipelined.fetch(&statement))).await;
+    for read in &reads {
+        assert!(
+            matches!(read, Err(DbErr::Conn(_) | DbErr::ConnectionAcquire(_))),
+            "{read:?}"
+        );
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "ten reads waiting together make one attempt"
+    );
+    // A read that comes later tries again.
+    assert!(pipelined.fetch(&statement).await.is_err());
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
+
 #[test]
 fn values_are_bound_as_the_statement_s_parameter_types() {
     let bound = parameters(
