@@ -16,7 +16,7 @@ use sea_orm::{
 use sea_orm::sqlx;
 
 use super::entities::products::{self, Column, Entity};
-use super::{ReadRow, Reader};
+use super::{ReadRow, Reader, pg_column_error};
 
 /// The kept count, as a scalar subquery.
 const COUNT_SQL: &str = "(SELECT row_count FROM row_counts WHERE table_name = 'products')";
@@ -30,7 +30,7 @@ pub async fn product_count(reader: &Reader) -> Result<u64, DbErr> {
     impl ReadRow for Count {
         fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr> {
             Ok(Self {
-                total: row.try_get(0).map_err(pg_decode_error)?,
+                total: row.try_get(0).map_err(pg_column_error)?,
             })
         }
     }
@@ -109,12 +109,7 @@ fn product_in_pg(row: &tokio_postgres::Row) -> Result<products::Model, DbErr> {
             created_at: row.try_get(5)?,
         })
     };
-    decoded().map_err(pg_decode_error)
-}
-
-/// A column that does not decode as the model says.
-pub(super) fn pg_decode_error(error: tokio_postgres::Error) -> DbErr {
-    DbErr::Type(format!("a row from PostgreSQL: {error}"))
+    decoded().map_err(pg_column_error)
 }
 
 /// A product row, read by position.
@@ -153,7 +148,7 @@ impl ReadRow for CountedRow {
             product: product_in_pg(row)?,
             total: row
                 .try_get(PRODUCT_COLUMNS.len())
-                .map_err(pg_decode_error)?,
+                .map_err(pg_column_error)?,
         })
     }
 }

@@ -25,7 +25,7 @@ use crate::telemetry::recorder;
 
 pub use catalogue::{product_by_id, product_count, product_page, products_after, search_products};
 pub use migrations::Migrator;
-pub use reader::{ReadRow, Reader};
+pub use reader::{ReadRow, Reader, pg_column_error};
 pub use seed::{DEMO_PRODUCTS, seed_demo_catalogue};
 
 /// How long a SQLite writer waits for another to finish before failing with "database

@@ -57,6 +57,11 @@ pub trait ReadRow: FromQueryResult {
     fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr>;
 }
 
+/// A column of a pipelined read's row that does not decode as the row type says.
+pub fn pg_column_error(error: tokio_postgres::Error) -> DbErr {
+    DbErr::Type(format!("a row from PostgreSQL: {error}"))
+}
+
 enum Kept {
     Postgres(Stash<sqlx::Postgres>),
     Sqlite(Stash<sqlx::Sqlite>),

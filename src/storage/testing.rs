@@ -157,11 +157,11 @@ async fn sweep_stale_postgres_databases(admin: &sea_orm::DatabaseConnection) {
 /// PostgreSQL its reads are pipelined, on connections of its own to `db`'s database.
 pub async fn service_reader(db: &DatabaseConnection) -> super::Reader {
     use sea_orm::sqlx::ConnectOptions as _;
-    let mut settings = DatabaseSettings::with_url("sqlite::memory:");
-    if db.get_database_backend() == DbBackend::Postgres {
-        let options = db.get_postgres_connection_pool().connect_options();
-        settings.url = options.to_url_lossy().to_string();
+    if db.get_database_backend() != DbBackend::Postgres {
+        return super::Reader::new(db);
     }
+    let options = db.get_postgres_connection_pool().connect_options();
+    let settings = DatabaseSettings::with_url(options.to_url_lossy().to_string());
     super::Reader::connect(db, &settings)
         .await
         .expect("the reader's connections open")

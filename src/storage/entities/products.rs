@@ -36,6 +36,6 @@ impl crate::storage::ReadRow for Model {
                 created_at: row.try_get("created_at")?,
             })
         };
-        decoded().map_err(|error| DbErr::Type(format!("a products row from PostgreSQL: {error}")))
+        decoded().map_err(crate::storage::pg_column_error)
     }
 }

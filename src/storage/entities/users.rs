@@ -55,6 +55,6 @@ impl crate::storage::ReadRow for Model {
                 marketing_emails: row.try_get("marketing_emails")?,
             })
         };
-        decoded().map_err(|error| DbErr::Type(format!("a users row from PostgreSQL: {error}")))
+        decoded().map_err(crate::storage::pg_column_error)
     }
 }

@@ -65,20 +65,20 @@ pub(super) fn client_config(
         PgSslMode::Allow | PgSslMode::Prefer => SslMode::Prefer,
         PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull => SslMode::Require,
     });
-    let query = QueryParameters::of(url)?;
-    let tls = tls_config(mode, &query).context("DATABASE_URL: the TLS settings")?;
+    let certificates = CertificateSettings::of(url)?;
+    let tls = tls_config(mode, &certificates).context("DATABASE_URL: the TLS settings")?;
     Ok((config, MakeRustlsConnect::new(tls)))
 }
 
 /// The certificate settings, which sqlx keeps but does not give back: the URL's, else
 /// the environment's.
-struct QueryParameters {
+struct CertificateSettings {
     root_cert: Option<String>,
     client_cert: Option<String>,
     client_key: Option<String>,
 }
 
-impl QueryParameters {
+impl CertificateSettings {
     fn of(url: &str) -> anyhow::Result<Self> {
         let url = url::Url::parse(url).context("DATABASE_URL is not a URL")?;
         let find = |names: &[&str], variable: &str| {
@@ -96,13 +96,13 @@ impl QueryParameters {
     }
 }
 
-fn tls_config(mode: PgSslMode, parameters: &QueryParameters) -> anyhow::Result<ClientConfig> {
+fn tls_config(mode: PgSslMode, certificates: &CertificateSettings) -> anyhow::Result<ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = match mode {
         PgSslMode::VerifyCa | PgSslMode::VerifyFull => {
             let mut roots =
                 RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            if let Some(root_cert) = &parameters.root_cert {
+            if let Some(root_cert) = &certificates.root_cert {
                 for cert in CertificateDer::pem_slice_iter(&pem_input(root_cert)?) {
                     roots
                         .add(cert.context("sslrootcert: not a PEM certificate")?)
@@ -124,18 +124,20 @@ fn tls_config(mode: PgSslMode, parameters: &QueryParameters) -> anyhow::Result<C
         .with_safe_default_protocol_versions()?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
-    Ok(match (&parameters.client_cert, &parameters.client_key) {
-        (Some(cert), Some(key)) => {
-            let chain = CertificateDer::pem_slice_iter(&pem_input(cert)?)
-                .collect::<Result<Vec<_>, _>>()
-                .context("sslcert: not PEM certificates")?;
-            let key = PrivateKeyDer::from_pem_slice(&pem_input(key)?)
-                .context("sslkey: not a PEM private key")?;
-            builder.with_client_auth_cert(chain, key)?
-        }
-        (None, None) => builder.with_no_client_auth(),
-        _ => anyhow::bail!("sslcert and sslkey go together: one is set without the other"),
-    })
+    Ok(
+        match (&certificates.client_cert, &certificates.client_key) {
+            (Some(cert), Some(key)) => {
+                let chain = CertificateDer::pem_slice_iter(&pem_input(cert)?)
+                    .collect::<Result<Vec<_>, _>>()
+                    .context("sslcert: not PEM certificates")?;
+                let key = PrivateKeyDer::from_pem_slice(&pem_input(key)?)
+                    .context("sslkey: not a PEM private key")?;
+                builder.with_client_auth_cert(chain, key)?
+            }
+            (None, None) => builder.with_no_client_auth(),
+            _ => anyhow::bail!("sslcert and sslkey go together: one is set without the other"),
+        },
+    )
 }
 
 /// A PEM text given inline, or the contents of the file it names (sqlx's rule).

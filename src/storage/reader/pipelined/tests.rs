@@ -27,7 +27,7 @@ where
     fn from_pg_row(row: &tokio_postgres::Row) -> Result<Self, DbErr> {
         row.try_get(0)
             .map(Self)
-            .map_err(|e| DbErr::Type(e.to_string()))
+            .map_err(crate::storage::pg_column_error)
     }
 }
 
