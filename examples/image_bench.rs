@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use apiary::domain::images::process::{self, Kind, Size, fit};
+use apiary::domain::images::process::{self, Size, fit};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer, images::Image};
 use image::{RgbImage, imageops};
 
@@ -98,8 +98,9 @@ fn resize_throughput(iterations: usize, jpeg: &[u8]) {
     let source = image::load_from_memory(jpeg).expect("decodes").into_rgb8();
     let fast = time_per_image(iterations, || fast_resize(&source));
     let naive = time_per_image(iterations, || naive_resize(&source).len());
+    let probe = process::read_header(jpeg).expect("a JPEG header");
     let fast_job = time_per_image(iterations, || {
-        process::make_variants(jpeg, Kind::Jpeg)
+        process::make_variants(jpeg, &probe, probe.process_cost())
             .expect("variants")
             .len()
     });

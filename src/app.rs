@@ -13,7 +13,7 @@ use poem::{
 use crate::api::Api;
 use crate::config::Settings;
 use crate::domain::{
-    images::{ImageService, RetryPolicy},
+    images::{ImageService, RetryPolicy, budget::DecodeBudget},
     passwords::PasswordHasher,
     products::ProductService,
     tokens::TokenService,
@@ -198,7 +198,9 @@ pub async fn build_images(
             max_attempts: images.max_attempts,
             backoff: images.backoff,
         },
-    ))
+    )
+    .with_decode_budget(DecodeBudget::new(images.decode_budget_bytes))
+    .with_max_per_owner(images.max_per_user))
 }
 
 /// The handlers with their services, on a connected and migrated database.

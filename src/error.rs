@@ -64,10 +64,12 @@ impl From<DomainError> for Problem {
             DomainError::InvalidCredentials => Problem::new(401, error.to_string()),
             DomainError::Unsupported(_) => Problem::new(415, error.to_string()),
             DomainError::Unprocessable(_) => Problem::new(422, error.to_string()),
-            DomainError::NotReady(_) => Problem::new(409, error.to_string()),
-            DomainError::Unavailable(_) | DomainError::Overloaded { .. } => {
-                Problem::new(503, error.to_string())
+            DomainError::NotReady(_) | DomainError::LimitReached(_) => {
+                Problem::new(409, error.to_string())
             }
+            DomainError::Unavailable(_)
+            | DomainError::Overloaded { .. }
+            | DomainError::Busy { .. } => Problem::new(503, error.to_string()),
             DomainError::Internal(cause) => {
                 tracing::error!(error = ?cause, "request failed");
                 Problem::internal()
@@ -80,7 +82,10 @@ impl From<DomainError> for crate::runtime::Failure {
     /// The problem, and the wait of a queue that refused the work.
     fn from(error: DomainError) -> Self {
         let retry_after_secs = match error {
-            DomainError::Overloaded { retry_after_secs } => Some(retry_after_secs),
+            DomainError::Overloaded { retry_after_secs }
+            | DomainError::Busy {
+                retry_after_secs, ..
+            } => Some(retry_after_secs),
             _ => None,
         };
         Self {
@@ -357,6 +362,28 @@ mod tests {
                 assert_eq!(retry_after, crate::runtime::RETRY_AFTER_SECS);
             }
             other => panic!("expected a 503, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_upload_is_refused_with_the_status_of_each_bound() {
+        use crate::generated::UploadImageResponse;
+        let busy = DomainError::Busy {
+            detail: "decoding".into(),
+            retry_after_secs: 1,
+        };
+        match UploadImageResponse::from_problem(busy) {
+            UploadImageResponse::ServiceUnavailable(problem, retry_after) => {
+                assert_eq!((problem.0.status, retry_after), (503, 1));
+            }
+            other => panic!("expected a 503, got {other:?}"),
+        }
+        let full = DomainError::LimitReached("You keep 2 images".into());
+        match UploadImageResponse::from_problem(full) {
+            UploadImageResponse::Conflict(problem) => {
+                assert_eq!(problem.0.detail.as_deref(), Some("You keep 2 images"));
+            }
+            other => panic!("expected a 409, got {other:?}"),
         }
     }
 

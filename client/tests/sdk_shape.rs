@@ -95,7 +95,7 @@ async fn invalid_input_is_refused_before_sending() {
 }
 
 #[test]
-fn only_the_token_operations_and_the_upload_are_adapted() {
+fn only_the_token_operations_and_the_uploads_are_adapted() {
     let mut adapted: Vec<&str> = SPEC_ADAPTATIONS
         .iter()
         .map(|line| line.split(' ').next().unwrap_or_default())
@@ -103,7 +103,12 @@ fn only_the_token_operations_and_the_upload_are_adapted() {
     adapted.sort_unstable();
     assert_eq!(
         adapted,
-        ["createToken", "createTokenV2", "uploadImage"],
+        [
+            "createToken",
+            "createTokenV2",
+            "uploadImage",
+            "uploadImageV2"
+        ],
         "{SPEC_ADAPTATIONS:?}"
     );
 }

@@ -4,14 +4,15 @@ use crate::runtime::Json;
 use uuid::Uuid;
 
 use super::Api;
+use crate::domain::DomainError;
 use crate::domain::images::{
     ImageRecord, ImageStatus as Status, VariantInfo,
     process::{Kind, Size},
 };
 use crate::generated::{
-    GetImageResponse, GetImageVariantResponse, GetImageVariantSize, Image, ImageJob, ImageOriginal,
-    ImageOriginalContentType, ImageStatus, ImageVariant, ImageVariantContentType, ImageVariants,
-    ImagesApi, UploadImageResponse,
+    FieldError, GetImageResponse, GetImageVariantResponse, GetImageVariantSize, Image, ImageJob,
+    ImageOriginal, ImageOriginalContentType, ImageStatus, ImageVariant, ImageVariantContentType,
+    ImageVariants, ImagesApi, Problem, UploadImageResponse,
 };
 use crate::runtime::{ImageBytes, Principal, Upload};
 
@@ -19,7 +20,7 @@ impl ImagesApi for Api {
     async fn upload_image(&self, auth: Principal, body: Upload) -> UploadImageResponse {
         match self.images.accept(auth.user_id, body.bytes).await {
             Ok(id) => {
-                let location = format!("{}/{id}", request_path());
+                let location = format!("{}/{id}", images_path());
                 UploadImageResponse::Accepted(
                     Json(ImageJob {
                         id,
@@ -29,13 +30,19 @@ impl ImagesApi for Api {
                     location,
                 )
             }
+            Err(DomainError::InvalidInput { field, message }) => {
+                UploadImageResponse::from_problem(file_problem(field, message))
+            }
             Err(error) => UploadImageResponse::from_problem(error),
         }
     }
 
     async fn get_image(&self, auth: Principal, image_id: Uuid) -> GetImageResponse {
+        if let Some(problem) = other_spelling(image_id) {
+            return GetImageResponse::from_problem(problem);
+        }
         match self.images.get(auth.user_id, image_id).await {
-            Ok(image) => GetImageResponse::Ok(Json(image_view(image, &request_path()))),
+            Ok(image) => GetImageResponse::Ok(Json(image_view(image, &images_path()))),
             Err(error) => GetImageResponse::from_problem(error),
         }
     }
@@ -47,6 +54,9 @@ impl ImagesApi for Api {
         size: GetImageVariantSize,
         if_none_match: Option<String>,
     ) -> GetImageVariantResponse {
+        if let Some(problem) = other_spelling(image_id) {
+            return GetImageVariantResponse::from_problem(problem);
+        }
         let size = match size {
             GetImageVariantSize::Thumb => Size::Thumb,
             GetImageVariantSize::Medium => Size::Medium,
@@ -68,11 +78,49 @@ impl ImagesApi for Api {
     }
 }
 
-/// The request's path as the client wrote it (so `/images` answers in its own terms).
+/// The request's path as the client wrote it.
 fn request_path() -> String {
     crate::runtime::context::RequestContext::current()
         .map(|context| context.path.trim_end_matches('/').to_string())
         .unwrap_or_default()
+}
+
+/// The collection's path in the request's own terms (`/v1/images`, `/v2/images`, or
+/// `/images` routed by header): the base of every URL written back, which then names an
+/// image by its canonical id, never by the spelling the request used.
+fn images_path() -> String {
+    let path = request_path();
+    match path.find("/images") {
+        Some(at) => path[..at + "/images".len()].to_string(),
+        None => path,
+    }
+}
+
+/// `format: uuid` is the hyphenated form (in either case). The parser also reads
+/// `urn:uuid:...`, `{...}` and 32 bare digits; those get this 422 rather than repeated.
+fn other_spelling(image_id: Uuid) -> Option<Problem> {
+    let path = request_path();
+    let segment = path
+        .split_once("/images/")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .unwrap_or_default();
+    if segment.len() == uuid::fmt::Hyphenated::LENGTH {
+        return None;
+    }
+    Some(Problem::validation(vec![FieldError {
+        field: "image_id".to_string(),
+        message: format!("must be a UUID in its hyphenated form, e.g. {image_id}"),
+    }]))
+}
+
+/// A refused upload: the reason as the detail, and in `errors` under its field.
+fn file_problem(field: String, message: String) -> Problem {
+    let mut problem = Problem::validation(vec![FieldError {
+        field,
+        message: message.clone(),
+    }]);
+    problem.detail = Some(message);
+    problem
 }
 
 /// RFC 9110 `If-None-Match`: `*` or a list of entity tags, compared weakly.
@@ -87,7 +135,10 @@ fn etag_matches(header: Option<&str>, etag: &str) -> bool {
         .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == bare)
 }
 
-fn image_view(image: ImageRecord, path: &str) -> Image {
+/// The image as its owner sees it; `collection` is the base of its URLs.
+fn image_view(image: ImageRecord, collection: &str) -> Image {
+    let path = format!("{collection}/{}", image.id);
+    let path = path.as_str();
     // A done image has all three; a record missing one shows no variants at all.
     let variants = image.variants.and_then(|variants| {
         let find = |size: Size| {

@@ -24,6 +24,12 @@ pub struct ImageSettings {
     /// `IMAGE_QUEUE_NAME`: the Redis keys' prefix (`<name>:jobs`, `<name>:delayed`);
     /// processes sharing it share one queue.
     pub queue_name: String,
+    /// `IMAGE_DECODE_BUDGET_MB`: the memory, in bytes, that decoding images may hold at
+    /// once in this process (upload checks and jobs together); also the most one image
+    /// may need.
+    pub decode_budget_bytes: u64,
+    /// `IMAGE_MAX_PER_USER`: the images one user may keep.
+    pub max_per_user: u64,
 }
 
 impl ImageSettings {
@@ -52,6 +58,10 @@ impl ImageSettings {
             redis_url: get("REDIS_URL").map(|url| url.trim().to_string()),
             queue_name: get("IMAGE_QUEUE_NAME")
                 .map_or_else(|| "apiary:images".to_string(), |n| n.trim().to_string()),
+            decode_budget_bytes: bounded(get, "IMAGE_DECODE_BUDGET_MB", 512, 64, 1_048_576)?
+                * 1024
+                * 1024,
+            max_per_user: bounded(get, "IMAGE_MAX_PER_USER", 1_000, 1, 1_000_000_000)?,
         })
     }
 }

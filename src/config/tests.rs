@@ -252,3 +252,26 @@ fn sqlite_file_paths_are_found() {
     assert_eq!(path("sqlite://x.db?mode=memory"), None);
     assert_eq!(path("postgres://h/db"), None);
 }
+
+#[test]
+fn the_image_bounds_are_read_with_their_defaults_and_ranges() {
+    let defaults = load(&[]).unwrap().images;
+    assert_eq!(defaults.decode_budget_bytes, 512 * 1024 * 1024);
+    assert_eq!(defaults.max_per_user, 1_000);
+    let set = load(&[
+        ("IMAGE_DECODE_BUDGET_MB", "64"),
+        ("IMAGE_MAX_PER_USER", "3"),
+    ])
+    .unwrap()
+    .images;
+    assert_eq!(set.decode_budget_bytes, 64 * 1024 * 1024);
+    assert_eq!(set.max_per_user, 3);
+    for (name, value) in [
+        ("IMAGE_DECODE_BUDGET_MB", "63"),
+        ("IMAGE_DECODE_BUDGET_MB", "lots"),
+        ("IMAGE_MAX_PER_USER", "0"),
+    ] {
+        let error = load(&[(name, value)]).unwrap_err();
+        assert!(error.to_string().contains(name), "{error}");
+    }
+}

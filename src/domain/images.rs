@@ -2,6 +2,7 @@
 //! report its state, hand out its variants, and run one job attempt for a worker.
 //! Transport-free: bytes in, records and bytes out.
 
+pub mod budget;
 pub mod process;
 
 use std::sync::Arc;
@@ -16,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use self::process::{Kind, Rejection, Size};
+use self::budget::{BudgetError, DecodeBudget};
+use self::process::{Kind, Probe, Rejection, Size};
 use super::DomainError;
 use crate::jobs::JobQueue;
 use crate::storage::{blobs::BlobStore, entities::images};
@@ -134,7 +136,16 @@ pub struct ImageService {
     blobs: Arc<dyn BlobStore>,
     queue: Arc<dyn JobQueue>,
     retry: RetryPolicy,
+    budget: DecodeBudget,
+    max_per_owner: u64,
 }
+
+/// The decode budget of a service built without [`ImageService::with_decode_budget`].
+pub const DEFAULT_DECODE_BUDGET: u64 = 512 * 1024 * 1024;
+/// The images one user may keep, unless [`ImageService::with_max_per_owner`] says.
+pub const DEFAULT_MAX_PER_OWNER: u64 = 1_000;
+/// How long an upload refused for a spent decode budget is told to wait.
+const BUDGET_RETRY_AFTER_SECS: u64 = 1;
 
 impl ImageService {
     pub fn new(
@@ -148,7 +159,25 @@ impl ImageService {
             blobs,
             queue,
             retry,
+            budget: DecodeBudget::new(DEFAULT_DECODE_BUDGET),
+            max_per_owner: DEFAULT_MAX_PER_OWNER,
         }
+    }
+
+    /// Bounds the memory that decoding holds at once, uploads and jobs together.
+    pub fn with_decode_budget(mut self, budget: DecodeBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Bounds how many images one user may keep.
+    pub fn with_max_per_owner(mut self, max: u64) -> Self {
+        self.max_per_owner = max;
+        self
+    }
+
+    pub fn decode_budget(&self) -> &DecodeBudget {
+        &self.budget
     }
 
     pub fn queue(&self) -> &Arc<dyn JobQueue> {
@@ -159,15 +188,21 @@ impl ImageService {
     /// Returns once the job is durable; nothing is resized yet.
     #[tracing::instrument(skip_all, fields(owner_id, bytes = bytes.len()), err(level = "debug"))]
     pub async fn accept(&self, owner_id: i64, bytes: Vec<u8>) -> Result<Uuid, DomainError> {
-        let (probe, bytes) = tokio::task::spawn_blocking(move || {
-            let probe = process::probe(&bytes);
-            (probe, bytes)
+        let (header, bytes) = tokio::task::spawn_blocking(move || {
+            let header = process::read_header(&bytes);
+            (header, bytes)
         })
         .await?;
-        let probe = probe.map_err(|rejection| match rejection {
-            Rejection::Unsupported => DomainError::Unsupported(rejection.to_string()),
-            other => DomainError::Unprocessable(other.to_string()),
-        })?;
+        let probe = header.map_err(rejected)?;
+        self.check_room(owner_id).await?;
+        let reservation = self.reserve_for_upload(&probe)?;
+        let (verified, bytes) = tokio::task::spawn_blocking(move || {
+            let verified = process::verify(&bytes, &probe, reservation.bytes());
+            drop(reservation);
+            (verified, bytes)
+        })
+        .await?;
+        verified.map_err(rejected)?;
         let id = Uuid::new_v4();
         let size = bytes.len() as i64;
         self.blobs
@@ -203,6 +238,48 @@ impl ImageService {
             return Err(error.context("Failed to queue an image job").into());
         }
         Ok(id)
+    }
+
+    /// Refuses an upload from a user who keeps as many images as they may.
+    async fn check_room(&self, owner_id: i64) -> Result<(), DomainError> {
+        use sea_orm::PaginatorTrait;
+        let stored = images::Entity::find()
+            .filter(images::Column::OwnerId.eq(owner_id))
+            .count(&self.db)
+            .await?;
+        if stored >= self.max_per_owner {
+            return Err(DomainError::LimitReached(format!(
+                "You keep {stored} images, the most one user may keep ({}).",
+                self.max_per_owner
+            )));
+        }
+        Ok(())
+    }
+
+    /// The memory to check an upload with: refused now when others hold the budget,
+    /// and for good when the image's job could never fit in it.
+    fn reserve_for_upload(&self, probe: &Probe) -> Result<budget::Reservation, DomainError> {
+        let total = self.budget.total();
+        if probe.process_cost() > total {
+            return Err(rejected(Rejection::TooLarge {
+                needed: probe.process_cost(),
+                allowed: total,
+            }));
+        }
+        self.budget
+            .try_reserve(probe.decode_cost())
+            .map_err(|error| match error {
+                BudgetError::Spent => DomainError::Busy {
+                    detail: "Images are being decoded up to the memory allowed for it; \
+                             retry shortly."
+                        .to_string(),
+                    retry_after_secs: BUDGET_RETRY_AFTER_SECS,
+                },
+                BudgetError::TooLarge { needed, total } => rejected(Rejection::TooLarge {
+                    needed,
+                    allowed: total,
+                }),
+            })
     }
 
     async fn owned(&self, owner_id: i64, id: Uuid) -> Result<images::Model, DomainError> {
@@ -329,9 +406,30 @@ impl ImageService {
             .get(&original_key(id))
             .await?
             .context("the original is missing from storage")?;
-        let variants = tokio::task::spawn_blocking(move || process::make_variants(&original, kind))
-            .await?
-            .map_err(|e| anyhow::anyhow!("resizing failed: {e}"))?;
+        let (header, original) = tokio::task::spawn_blocking(move || {
+            let header = process::read_header(&original);
+            (header, original)
+        })
+        .await?;
+        let probe = header.map_err(|e| anyhow::anyhow!("resizing failed: {e}"))?;
+        anyhow::ensure!(
+            probe.kind == kind,
+            "the original is a {:?}, stored as {kind:?}",
+            probe.kind
+        );
+        // Waits for its share of the decode budget: jobs queue, uploads are refused.
+        let reservation = self
+            .budget
+            .reserve(probe.process_cost())
+            .await
+            .map_err(|e| anyhow::anyhow!("resizing cannot start: {e}"))?;
+        let variants = tokio::task::spawn_blocking(move || {
+            let variants = process::make_variants(&original, &probe, reservation.bytes());
+            drop(reservation);
+            variants
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("resizing failed: {e}"))?;
         let mut infos = Vec::with_capacity(variants.len());
         for variant in variants {
             let info = VariantInfo {
@@ -383,6 +481,14 @@ impl ImageService {
     }
 }
 
+/// An upload refused for what it is: 415 for another kind, else a 422 naming `file`.
+fn rejected(rejection: Rejection) -> DomainError {
+    match rejection {
+        Rejection::Unsupported => DomainError::Unsupported(rejection.to_string()),
+        other => DomainError::invalid("file", other.to_string()),
+    }
+}
+
 fn record(row: images::Model) -> Result<ImageRecord, DomainError> {
     let variants = row
         .variants
@@ -404,3 +510,6 @@ fn record(row: images::Model) -> Result<ImageRecord, DomainError> {
         completed_at: row.completed_at,
     })
 }
+
+#[cfg(test)]
+mod tests;

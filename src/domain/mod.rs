@@ -39,6 +39,9 @@ pub enum DomainError {
     /// The resource exists but is not ready for this yet (e.g. still being processed).
     #[error("{0}")]
     NotReady(String),
+    /// The caller keeps as many of something as they may (e.g. stored images).
+    #[error("{0}")]
+    LimitReached(String),
     /// Unknown email or wrong password: deliberately indistinguishable.
     #[error("The email or password is wrong.")]
     InvalidCredentials,
@@ -51,6 +54,13 @@ pub enum DomainError {
         "Passwords are arriving faster than they can be checked; retry in {retry_after_secs} s."
     )]
     Overloaded { retry_after_secs: u64 },
+    /// A shared resource of this process (e.g. the memory for decoding images) is in
+    /// use up to its bound; worth retrying after `retry_after_secs`.
+    #[error("{detail}")]
+    Busy {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// A bug or an unexpected failure. Log the cause; never send it.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),

@@ -13,6 +13,7 @@ use poem_openapi::{
 };
 
 use crate::error::ApiError;
+use crate::generated::FieldError;
 use crate::runtime::{BodyLimit, body_too_large};
 
 /// The uploaded file's bytes, whichever way they came.
@@ -28,8 +29,14 @@ fn binary_schema() -> MetaSchemaRef {
     MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")))
 }
 
+/// A 422 about the upload's one field, `file`: the reason as the detail and in `errors`.
 fn unprocessable(detail: &str) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail.to_string())
+    let mut error = ApiError::validation(vec![FieldError {
+        field: "file".to_string(),
+        message: detail.to_string(),
+    }]);
+    error.problem.detail = Some(detail.to_string());
+    error
 }
 
 impl<'a> ApiExtractor<'a> for Upload {

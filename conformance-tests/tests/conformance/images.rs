@@ -7,6 +7,7 @@ use apiary_conformance::{Contract, Reply, TestServer};
 use serde_json::Value;
 
 use super::{
+    V,
     auth::token_for,
     users::{register, unique_email},
 };
@@ -95,15 +96,16 @@ pub async fn new_user_token(server: &TestServer, contract: &Contract, prefix: &s
 async fn upload_raw(
     server: &TestServer,
     contract: &Contract,
+    v: V,
     token: &str,
     bytes: Vec<u8>,
 ) -> Reply {
     contract
         .send(
-            "uploadImage",
+            &v.op("uploadImage"),
             server
                 .http
-                .post(server.url("/v1/images"))
+                .post(v.url(server, "/images"))
                 .bearer_auth(token)
                 .header("content-type", "application/octet-stream")
                 .body(bytes),
@@ -114,15 +116,16 @@ async fn upload_raw(
 async fn upload_multipart(
     server: &TestServer,
     contract: &Contract,
+    v: V,
     token: &str,
     body: Vec<u8>,
 ) -> Reply {
     contract
         .send(
-            "uploadImage",
+            &v.op("uploadImage"),
             server
                 .http
-                .post(server.url("/v1/images"))
+                .post(v.url(server, "/images"))
                 .bearer_auth(token)
                 .header("content-type", multipart_type())
                 .body(body),
@@ -134,16 +137,17 @@ async fn upload_multipart(
 pub async fn wait_until_finished(
     server: &TestServer,
     contract: &Contract,
+    v: V,
     token: &str,
     id: &str,
 ) -> Value {
     for _ in 0..300 {
         let reply = contract
             .send(
-                "getImage",
+                &v.op("getImage"),
                 server
                     .http
-                    .get(server.url(&format!("/v1/images/{id}")))
+                    .get(v.url(server, &format!("/images/{id}")))
                     .bearer_auth(token),
             )
             .await;
@@ -163,22 +167,23 @@ fn png_dimensions(bytes: &[u8]) -> (u32, u32) {
     (word(16), word(20))
 }
 
-pub async fn exercise(server: &TestServer, contract: &Contract) {
+pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
     let http = &server.http;
     let token = new_user_token(server, contract, "images").await;
     let other = new_user_token(server, contract, "images-other").await;
+    let prefix = format!("/{}", v.0);
 
     // Raw bytes: accepted with Location and a status URL, before any resizing.
-    let accepted = upload_raw(server, contract, &token, png(2000, 1000)).await;
+    let accepted = upload_raw(server, contract, v, &token, png(2000, 1000)).await;
     assert_eq!(accepted.status, 202, "{}", accepted.text());
     let job = accepted.json();
     let id = job["id"].as_str().expect("an id").to_string();
     assert_eq!(job["status"], "processing");
     assert_eq!(
         accepted.header("location"),
-        Some(format!("/v1/images/{id}").as_str())
+        Some(format!("{prefix}/images/{id}").as_str())
     );
-    assert_eq!(job["status_url"], format!("/v1/images/{id}"));
+    assert_eq!(job["status_url"], format!("{prefix}/images/{id}"));
 
     // Someone else's image does not exist for them; nor does an unknown id.
     for (who, image_id) in [
@@ -187,16 +192,16 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     ] {
         let hidden = contract
             .send(
-                "getImage",
-                http.get(server.url(&format!("/v1/images/{image_id}")))
+                &v.op("getImage"),
+                http.get(v.url(server, &format!("/images/{image_id}")))
                     .bearer_auth(who),
             )
             .await;
         assert_eq!(hidden.status, 404);
         let hidden = contract
             .send(
-                "getImageVariant",
-                http.get(server.url(&format!("/v1/images/{image_id}/variants/thumb")))
+                &v.op("getImageVariant"),
+                http.get(v.url(server, &format!("/images/{image_id}/variants/thumb")))
                     .bearer_auth(who),
             )
             .await;
@@ -204,7 +209,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     }
 
     // Done: three variants, aspect kept, fetched with a strong ETag.
-    let image = wait_until_finished(server, contract, &token, &id).await;
+    let image = wait_until_finished(server, contract, v, &token, &id).await;
     assert_eq!(image["status"], "done", "{image}");
     assert_eq!(image["original"]["width"], 2000);
     assert_eq!(image["original"]["content_type"], "image/png");
@@ -221,10 +226,10 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
             (width.into(), height.into())
         );
         let url = variant["url"].as_str().expect("a url");
-        assert_eq!(url, format!("/v1/images/{id}/variants/{size}"));
+        assert_eq!(url, format!("{prefix}/images/{id}/variants/{size}"));
         let bytes = contract
             .send(
-                "getImageVariant",
+                &v.op("getImageVariant"),
                 http.get(server.url(url)).bearer_auth(&token),
             )
             .await;
@@ -239,7 +244,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         );
         let unchanged = contract
             .send(
-                "getImageVariant",
+                &v.op("getImageVariant"),
                 http.get(server.url(url))
                     .bearer_auth(&token)
                     .header("if-none-match", &etag),
@@ -250,7 +255,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         assert_eq!(unchanged.header("etag"), Some(etag.as_str()));
         let changed = contract
             .send(
-                "getImageVariant",
+                &v.op("getImageVariant"),
                 http.get(server.url(url))
                     .bearer_auth(&token)
                     .header("if-none-match", "\"something-else\""),
@@ -263,21 +268,22 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     let accepted = upload_multipart(
         server,
         contract,
+        v,
         &token,
         multipart(&[("file", "../../../etc/passwd.png", &jpeg(640, 480))]),
     )
     .await;
     assert_eq!(accepted.status, 202, "{}", accepted.text());
     let jpeg_id = accepted.json()["id"].as_str().unwrap().to_string();
-    let image = wait_until_finished(server, contract, &token, &jpeg_id).await;
+    let image = wait_until_finished(server, contract, v, &token, &jpeg_id).await;
     assert_eq!(image["status"], "done", "{image}");
     assert_eq!(image["original"]["content_type"], "image/jpeg");
     assert_eq!(image["variants"]["large"]["width"], 640, "never enlarged");
     assert_eq!(image["variants"]["thumb"]["content_type"], "image/jpeg");
     let thumb = contract
         .send(
-            "getImageVariant",
-            http.get(server.url(&format!("/v1/images/{jpeg_id}/variants/thumb")))
+            &v.op("getImageVariant"),
+            http.get(v.url(server, &format!("/images/{jpeg_id}/variants/thumb")))
                 .bearer_auth(&token),
         )
         .await;
@@ -286,16 +292,16 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     // Parameters that break the spec.
     let not_an_id = contract
         .send(
-            "getImage",
-            http.get(server.url("/v1/images/not-a-uuid"))
+            &v.op("getImage"),
+            http.get(v.url(server, "/images/not-a-uuid"))
                 .bearer_auth(&token),
         )
         .await;
     assert_eq!(not_an_id.status, 422);
     let no_such_size = contract
         .send(
-            "getImageVariant",
-            http.get(server.url(&format!("/v1/images/{id}/variants/huge")))
+            &v.op("getImageVariant"),
+            http.get(v.url(server, &format!("/images/{id}/variants/huge")))
                 .bearer_auth(&token),
         )
         .await;
@@ -304,26 +310,29 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     // No token.
     let anonymous = contract
         .send(
-            "uploadImage",
-            http.post(server.url("/v1/images"))
+            &v.op("uploadImage"),
+            http.post(v.url(server, "/images"))
                 .header("content-type", "application/octet-stream")
                 .body(png(10, 10)),
         )
         .await;
     assert_eq!(anonymous.status, 401);
     for (op, path) in [
-        ("getImage", format!("/v1/images/{id}")),
-        ("getImageVariant", format!("/v1/images/{id}/variants/thumb")),
+        ("getImage", format!("/images/{id}")),
+        ("getImageVariant", format!("/images/{id}/variants/thumb")),
     ] {
-        let anonymous = contract.send(op, http.get(server.url(&path))).await;
+        let anonymous = contract
+            .send(&v.op(op), http.get(v.url(server, &path)))
+            .await;
         assert_eq!(anonymous.status, 401);
     }
 
-    exercise_bad_uploads(server, contract, &token).await;
+    exercise_other_spellings_of_an_id(server, contract, v, &token, &id).await;
+    exercise_bad_uploads(server, contract, v, &token).await;
 }
 
 /// Every way an upload is refused before anything is stored.
-async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &str) {
+async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, v: V, token: &str) {
     let text = b"hello, I am not a picture".to_vec();
     let truncated = {
         let whole = jpeg(640, 480);
@@ -332,7 +341,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
     let cases: Vec<(&str, Reply, u16)> = vec![
         (
             "text as raw bytes",
-            upload_raw(server, contract, token, text.clone()).await,
+            upload_raw(server, contract, v, token, text.clone()).await,
             415,
         ),
         (
@@ -340,6 +349,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
             upload_multipart(
                 server,
                 contract,
+                v,
                 token,
                 multipart(&[("file", "cat.png", &text)]),
             )
@@ -348,7 +358,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
         ),
         (
             "an empty body",
-            upload_raw(server, contract, token, Vec::new()).await,
+            upload_raw(server, contract, v, token, Vec::new()).await,
             422,
         ),
         (
@@ -356,6 +366,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
             upload_multipart(
                 server,
                 contract,
+                v,
                 token,
                 multipart(&[("file", "a.png", b"")]),
             )
@@ -364,12 +375,12 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
         ),
         (
             "a truncated JPEG",
-            upload_raw(server, contract, token, truncated).await,
+            upload_raw(server, contract, v, token, truncated).await,
             422,
         ),
         (
             "a decompression bomb",
-            upload_raw(server, contract, token, png_bomb(50_000, 50_000)).await,
+            upload_raw(server, contract, v, token, png_bomb(50_000, 50_000)).await,
             422,
         ),
         (
@@ -377,6 +388,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
             upload_multipart(
                 server,
                 contract,
+                v,
                 token,
                 multipart(&[("file", "a.png", &png(4, 4)), ("file", "b.png", &png(4, 4))]),
             )
@@ -388,6 +400,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
             upload_multipart(
                 server,
                 contract,
+                v,
                 token,
                 multipart(&[("picture", "a.png", &png(4, 4))]),
             )
@@ -398,10 +411,10 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
             "no boundary",
             contract
                 .send(
-                    "uploadImage",
+                    &v.op("uploadImage"),
                     server
                         .http
-                        .post(server.url("/v1/images"))
+                        .post(v.url(server, "/images"))
                         .bearer_auth(token)
                         .header("content-type", "multipart/form-data")
                         .body(multipart(&[("file", "a.png", &png(4, 4))])),
@@ -411,7 +424,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
         ),
         (
             "a cut-off multipart body",
-            upload_multipart(server, contract, token, {
+            upload_multipart(server, contract, v, token, {
                 let mut body = multipart(&[("file", "a.png", &png(4, 4))]);
                 body.truncate(body.len() - 30);
                 body
@@ -423,10 +436,10 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
             "a JSON body",
             contract
                 .send(
-                    "uploadImage",
+                    &v.op("uploadImage"),
                     server
                         .http
-                        .post(server.url("/v1/images"))
+                        .post(v.url(server, "/images"))
                         .bearer_auth(token)
                         .header("content-type", "application/json")
                         .body("{}"),
@@ -436,7 +449,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
         ),
         (
             "over 10 MiB",
-            upload_raw(server, contract, token, vec![0x89; 10 * 1024 * 1024 + 1]).await,
+            upload_raw(server, contract, v, token, vec![0x89; 10 * 1024 * 1024 + 1]).await,
             413,
         ),
         (
@@ -444,6 +457,7 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
             upload_multipart(
                 server,
                 contract,
+                v,
                 token,
                 multipart(&[("file", "big.png", &vec![0x89; 10 * 1024 * 1024])]),
             )
@@ -453,9 +467,16 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
     ];
     for (what, reply, status) in cases {
         assert_eq!(reply.status, status, "{what}: {}", reply.text());
+        if status == 422 {
+            let problem = reply.json();
+            let errors = problem["errors"].as_array().expect("an `errors` list");
+            assert_eq!(errors.len(), 1, "{what}: {problem}");
+            assert_eq!(errors[0]["field"], "file", "{what}: {problem}");
+            assert_eq!(errors[0]["message"], problem["detail"], "{what}: {problem}");
+        }
     }
     assert_eq!(
-        chunked_upload_status(server, token, 11 * 1024 * 1024).await,
+        chunked_upload_status(server, v, token, 11 * 1024 * 1024).await,
         413,
         "a body without a length is refused while it streams"
     );
@@ -463,15 +484,15 @@ async fn exercise_bad_uploads(server: &TestServer, contract: &Contract, token: &
 
 /// Streams `size` bytes with chunked encoding (no Content-Length) and returns the
 /// status the server answers, which it may do before the body is all sent.
-async fn chunked_upload_status(server: &TestServer, token: &str, size: usize) -> u16 {
+async fn chunked_upload_status(server: &TestServer, v: V, token: &str, size: usize) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut socket = tokio::net::TcpStream::connect(server.address)
         .await
         .unwrap();
     let head = format!(
-        "POST /v1/images HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+        "POST /{}/images HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
-        server.address
+        v.0, server.address
     );
     socket.write_all(head.as_bytes()).await.unwrap();
     let chunk = vec![0x89u8; 64 * 1024];
@@ -493,33 +514,99 @@ async fn chunked_upload_status(server: &TestServer, token: &str, size: usize) ->
         .unwrap_or(0)
 }
 
-/// A 409 needs a job still processing: a server without workers never finishes one.
+/// A 409 needs a job still processing: a server without workers never finishes one. The
+/// same server keeps one image per user, so a second upload is the other 409.
 pub async fn exercise_still_processing(postgres: Option<&str>, contract: &Contract) {
-    let server = TestServer::spawn_with(postgres, &[("IMAGE_WORKERS", "0")]).await;
-    let token = new_user_token(&server, contract, "images-idle").await;
-    let accepted = upload_raw(&server, contract, &token, png(300, 200)).await;
-    assert_eq!(accepted.status, 202);
-    let id = accepted.json()["id"].as_str().unwrap().to_string();
-    let busy = contract
+    let server = TestServer::spawn_with(
+        postgres,
+        &[("IMAGE_WORKERS", "0"), ("IMAGE_MAX_PER_USER", "1")],
+    )
+    .await;
+    for v in [V("v1"), V("v2")] {
+        let token = new_user_token(&server, contract, "images-idle").await;
+        let accepted = upload_raw(&server, contract, v, &token, png(300, 200)).await;
+        assert_eq!(accepted.status, 202);
+        let id = accepted.json()["id"].as_str().unwrap().to_string();
+        let busy = contract
+            .send(
+                &v.op("getImageVariant"),
+                server
+                    .http
+                    .get(v.url(&server, &format!("/images/{id}/variants/medium")))
+                    .bearer_auth(&token),
+            )
+            .await;
+        assert_eq!(busy.status, 409);
+        let image = contract
+            .send(
+                &v.op("getImage"),
+                server
+                    .http
+                    .get(v.url(&server, &format!("/images/{id}")))
+                    .bearer_auth(&token),
+            )
+            .await;
+        assert_eq!(image.json()["status"], "processing");
+        assert!(image.json()["variants"].is_null());
+        assert!(image.json()["completed_at"].is_null());
+
+        let full = upload_raw(&server, contract, v, &token, png(30, 20)).await;
+        assert_eq!(full.status, 409, "{}", full.text());
+        assert!(
+            full.json()["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.contains("the most one user may keep")),
+            "{}",
+            full.text()
+        );
+    }
+}
+
+/// An id is written back in its canonical form only: the hyphenated form in capitals is
+/// the same image (its URLs in lower case); other spellings the parser would read are
+/// refused with a 422 naming `image_id`.
+async fn exercise_other_spellings_of_an_id(
+    server: &TestServer,
+    contract: &Contract,
+    v: V,
+    token: &str,
+    id: &str,
+) {
+    let http = &server.http;
+    let prefix = format!("/{}", v.0);
+    let shouted = contract
         .send(
-            "getImageVariant",
-            server
-                .http
-                .get(server.url(&format!("/v1/images/{id}/variants/medium")))
-                .bearer_auth(&token),
+            &v.op("getImage"),
+            http.get(v.url(server, &format!("/images/{}", id.to_uppercase())))
+                .bearer_auth(token),
         )
         .await;
-    assert_eq!(busy.status, 409);
-    let image = contract
-        .send(
-            "getImage",
-            server
-                .http
-                .get(server.url(&format!("/v1/images/{id}")))
-                .bearer_auth(&token),
-        )
-        .await;
-    assert_eq!(image.json()["status"], "processing");
-    assert!(image.json()["variants"].is_null());
-    assert!(image.json()["completed_at"].is_null());
+    assert_eq!(shouted.status, 200, "{}", shouted.text());
+    let image = shouted.json();
+    assert_eq!(image["id"], id);
+    assert_eq!(
+        image["variants"]["thumb"]["url"],
+        format!("{prefix}/images/{id}/variants/thumb")
+    );
+    let simple = id.replace('-', "");
+    for spelling in [
+        format!("urn:uuid:{id}"),
+        format!("{{{id}}}"),
+        format!("%7B{id}%7D"),
+        simple,
+    ] {
+        for (op, path) in [
+            ("getImage", format!("/images/{spelling}")),
+            (
+                "getImageVariant",
+                format!("/images/{spelling}/variants/thumb"),
+            ),
+        ] {
+            let refused = contract
+                .send(&v.op(op), http.get(v.url(server, &path)).bearer_auth(token))
+                .await;
+            assert_eq!(refused.status, 422, "{op} {spelling}: {}", refused.text());
+            assert_eq!(refused.json()["errors"][0]["field"], "image_id");
+        }
+    }
 }

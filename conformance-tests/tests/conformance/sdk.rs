@@ -142,4 +142,34 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     let problem = problem_of(refused).await.expect("a problem document");
     assert_eq!(problem.status, 415);
     contract.check_decoded("uploadImage", 415, &problem);
+
+    // v2 carries the same calls.
+    let job = authed
+        .upload_image_v2()
+        .body(super::images::png(64, 48))
+        .send()
+        .await
+        .expect("accepted by v2");
+    assert_eq!(job.status().as_u16(), 202);
+    assert_eq!(job.status_url, format!("/v2/images/{}", job.id));
+    contract.check_decoded("uploadImageV2", 202, &*job);
+    let image = authed
+        .get_image_v2()
+        .image_id(job.id)
+        .send()
+        .await
+        .expect("the image through v2");
+    assert_eq!(image.id, job.id);
+    contract.check_decoded("getImageV2", 200, &*image);
+    let empty = authed
+        .upload_image_v2()
+        .body(Vec::new())
+        .send()
+        .await
+        .expect_err("an empty file");
+    let problem = problem_of(empty).await.expect("a problem document");
+    assert_eq!(problem.status, 422);
+    assert_eq!(problem.errors.len(), 1, "{problem:?}");
+    assert_eq!(problem.errors[0].field, "file");
+    contract.check_decoded("uploadImageV2", 422, &problem);
 }

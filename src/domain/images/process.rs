@@ -1,15 +1,21 @@
 //! The pixels: what an upload is (judged by its bytes, decoded with limits), and the
 //! resized variants of it. CPU-bound and blocking; callers run it off the async runtime.
 
-use std::io::Cursor;
+mod chunks;
+
+use std::{borrow::Cow, io::Cursor};
 
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer, images::Image};
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, metadata::Orientation};
 
 /// Images over this many pixels are refused before they are decoded.
 pub const MAX_PIXELS: u64 = 40_000_000;
-/// The most a decode may allocate: a 40 MP image with 16-bit RGBA channels, and some.
-const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
+/// What reading a header may allocate: metadata only, never pixels.
+const HEADER_ALLOC: u64 = 16 * 1024 * 1024;
+/// Decoder state besides the pixels (row buffers, tables), in bytes.
+const DECODER_SLACK: u64 = 1024 * 1024;
+/// The resized variants and their encoded bytes (at most 1200x1200 RGBA, twice).
+const VARIANTS_SLACK: u64 = 16 * 1024 * 1024;
 
 /// The accepted kinds of image, decided by magic bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,48 +78,103 @@ pub enum Rejection {
     TooManyPixels { width: u32, height: u32 },
     #[error("The image cannot be decoded: {0}.")]
     Undecodable(String),
+    #[error("Decoding the image needs {needed} bytes of memory; at most {allowed} are allowed.")]
+    TooLarge { needed: u64, allowed: u64 },
 }
 
-/// What an accepted upload is.
+/// What an image's header says it is, read without decoding a pixel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Probe {
     pub kind: Kind,
     pub width: u32,
     pub height: u32,
+    /// The decoded pixels' size, in the decoder's own layout (e.g. 8 bytes a pixel for
+    /// 16-bit RGBA).
+    decoded_bytes: u64,
+    alpha: bool,
 }
 
-fn reader(bytes: &[u8], kind: Kind) -> ImageReader<Cursor<&[u8]>> {
+impl Probe {
+    fn pixels(&self) -> u64 {
+        u64::from(self.width) * u64::from(self.height)
+    }
+
+    /// The most decoding this image may allocate: its pixels, what the format's decoder
+    /// holds besides them (a progressive JPEG keeps every coefficient, 2 bytes for each
+    /// of 3 components; a GIF or WebP decoder a frame or its planes), and some state.
+    pub fn decode_cost(&self) -> u64 {
+        let extra_per_pixel = match self.kind {
+            Kind::Png => 0,
+            Kind::Jpeg => 6,
+            Kind::Gif | Kind::WebP => 4,
+        };
+        self.decoded_bytes + extra_per_pixel * self.pixels() + DECODER_SLACK
+    }
+
+    /// The most making the variants may allocate: the decode, the 8-bit copy the
+    /// resizer works on (or the turned copy an EXIF orientation asks for), and the
+    /// variants themselves.
+    pub fn process_cost(&self) -> u64 {
+        let channels = if self.alpha { 4 } else { 3 };
+        self.decode_cost() + channels * self.pixels() + VARIANTS_SLACK
+    }
+}
+
+/// A reader whose decoder may allocate at most `max_alloc` bytes and sees only the
+/// chunks it needs (see [`chunks`]).
+fn reader(bytes: &[u8], kind: Kind, max_alloc: u64) -> ImageReader<Cursor<Cow<'_, [u8]>>> {
+    let bytes = match kind {
+        Kind::Png => chunks::without_ancillary(bytes),
+        _ => Cow::Borrowed(bytes),
+    };
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    limits.max_alloc = Some(max_alloc);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), kind.format());
     reader.limits(limits);
     reader
 }
 
-/// Checks an upload: its kind by content, its declared size, then a whole decode (so a
-/// truncated or corrupt file is refused now rather than failing its job later).
-pub fn probe(bytes: &[u8]) -> Result<Probe, Rejection> {
+/// Reads an upload's kind (by content) and header: dimensions and the decoded size,
+/// with no pixel decoded. Refuses what is empty, of another kind, or over
+/// [`MAX_PIXELS`].
+pub fn read_header(bytes: &[u8]) -> Result<Probe, Rejection> {
     if bytes.is_empty() {
         return Err(Rejection::Empty);
     }
     let kind = Kind::sniff(bytes).ok_or(Rejection::Unsupported)?;
-    let (width, height) = reader(bytes, kind)
-        .into_dimensions()
+    let decoder = reader(bytes, kind, HEADER_ALLOC)
+        .into_decoder()
         .map_err(|e| Rejection::Undecodable(e.to_string()))?;
+    let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(Rejection::TooManyPixels { width, height });
     }
-    if kind == Kind::Jpeg && !jpeg_is_complete(bytes) {
-        return Err(Rejection::Undecodable(
-            "the JPEG data ends before its end-of-image marker".to_string(),
-        ));
-    }
-    decode(bytes, kind).map_err(Rejection::Undecodable)?;
     Ok(Probe {
         kind,
         width,
         height,
+        decoded_bytes: decoder.total_bytes(),
+        alpha: decoder.color_type().has_alpha(),
     })
+}
+
+/// Decodes the whole image within `max_alloc` bytes, so a truncated or corrupt file is
+/// refused now rather than failing its job later.
+pub fn verify(bytes: &[u8], probe: &Probe, max_alloc: u64) -> Result<(), Rejection> {
+    if probe.kind == Kind::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(Rejection::Undecodable(
+            "the JPEG data ends before its end-of-image marker".to_string(),
+        ));
+    }
+    decode(bytes, probe, max_alloc).map(drop)
+}
+
+/// [`read_header`], then [`verify`] within the image's own decode cost.
+#[cfg(test)]
+pub fn probe(bytes: &[u8]) -> Result<Probe, Rejection> {
+    let probe = read_header(bytes)?;
+    verify(bytes, &probe, probe.decode_cost())?;
+    Ok(probe)
 }
 
 /// Whether an end-of-image marker follows the last scan. The JPEG decoder fills in
@@ -126,15 +187,33 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     bytes[last_scan..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
-/// Decodes with limits, the EXIF orientation applied; a GIF gives its first frame.
-pub fn decode(bytes: &[u8], kind: Kind) -> Result<DynamicImage, String> {
-    let mut decoder = reader(bytes, kind)
-        .into_decoder()
-        .map_err(|e| e.to_string())?;
-    let orientation = decoder.orientation().map_err(|e| e.to_string())?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
-    image.apply_orientation(orientation);
-    Ok(image)
+/// Decodes the pixels (a GIF's first frame) and reads the EXIF orientation, allocating
+/// at most `max_alloc` bytes: an image whose header says it needs more is refused
+/// before anything is allocated, and the decoder's own buffers are capped at it.
+fn decode(
+    bytes: &[u8],
+    probe: &Probe,
+    max_alloc: u64,
+) -> Result<(DynamicImage, Orientation), Rejection> {
+    let needed = probe.decode_cost();
+    if needed > max_alloc {
+        return Err(Rejection::TooLarge {
+            needed,
+            allowed: max_alloc,
+        });
+    }
+    let undecodable = |e: image::ImageError| Rejection::Undecodable(e.to_string());
+    let mut reader = reader(bytes, probe.kind, max_alloc);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(max_alloc);
+    // The header was read once already: a decoder finding other dimensions stops.
+    limits.max_image_width = Some(probe.width);
+    limits.max_image_height = Some(probe.height);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(undecodable)?;
+    let orientation = decoder.orientation().map_err(undecodable)?;
+    let image = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
+    Ok((image, orientation))
 }
 
 /// The variant sizes, each the side of the square box it fits in.
@@ -191,16 +270,33 @@ pub struct Variant {
     pub bytes: Vec<u8>,
 }
 
-/// Decodes the original and makes the three variants, encoded in the original's format
-/// (PNG for a GIF). The same input always gives the same bytes.
-pub fn make_variants(bytes: &[u8], kind: Kind) -> Result<Vec<Variant>, String> {
-    let image = decode(bytes, kind)?;
-    let (width, height) = (image.width(), image.height());
+/// Decodes the original within `max_alloc` bytes (see [`Probe::process_cost`]) and
+/// makes the three variants, upright, encoded in the original's format (PNG for a
+/// GIF). The same input always gives the same bytes.
+pub fn make_variants(bytes: &[u8], probe: &Probe, max_alloc: u64) -> Result<Vec<Variant>, String> {
+    let kind = probe.kind;
+    let needed = probe.process_cost();
+    if needed > max_alloc {
+        let refused = Rejection::TooLarge {
+            needed,
+            allowed: max_alloc,
+        };
+        return Err(refused.to_string());
+    }
+    let (image, orientation) = decode(bytes, probe, max_alloc).map_err(|e| e.to_string())?;
     let alpha = image.color().has_alpha() && kind != Kind::Jpeg;
-    let (pixels, pixel_type) = if alpha {
-        (image.into_rgba8().into_raw(), PixelType::U8x4)
+    // To 8 bits first and the decoded image dropped, then turned: never two copies at
+    // the decoder's depth.
+    let mut image = if alpha {
+        DynamicImage::ImageRgba8(image.into_rgba8())
     } else {
-        (image.into_rgb8().into_raw(), PixelType::U8x3)
+        DynamicImage::ImageRgb8(image.into_rgb8())
+    };
+    image.apply_orientation(orientation);
+    let (width, height) = (image.width(), image.height());
+    let (pixels, pixel_type) = match image {
+        DynamicImage::ImageRgba8(buffer) => (buffer.into_raw(), PixelType::U8x4),
+        other => (other.into_rgb8().into_raw(), PixelType::U8x3),
     };
     let mut current = Image::from_vec_u8(width, height, pixels, pixel_type)
         .map_err(|e| format!("pixel buffer: {e}"))?;
@@ -266,4 +362,4 @@ fn encode(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -16,6 +16,12 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// The variants, made within the image's own process cost.
+fn variants_of(bytes: &[u8]) -> Result<Vec<Variant>, String> {
+    let probe = read_header(bytes).map_err(|e| e.to_string())?;
+    make_variants(bytes, &probe, probe.process_cost())
+}
+
 #[test]
 fn kinds_are_sniffed_from_content() {
     assert_eq!(Kind::sniff(&png(1, 1, [0; 4])), Some(Kind::Png));
@@ -36,7 +42,7 @@ fn boxes_keep_the_aspect_and_never_enlarge() {
 
 #[test]
 fn variants_fit_their_boxes() {
-    let variants = make_variants(&jpeg(1600, 1000), Kind::Jpeg).unwrap();
+    let variants = variants_of(&jpeg(1600, 1000)).unwrap();
     let dims: Vec<_> = variants
         .iter()
         .map(|v| (v.size, v.width, v.height, v.content_type))
@@ -60,7 +66,7 @@ fn variants_fit_their_boxes() {
 
 #[test]
 fn small_images_are_not_enlarged_and_keep_alpha() {
-    let variants = make_variants(&png(40, 30, [10, 20, 30, 128]), Kind::Png).unwrap();
+    let variants = variants_of(&png(40, 30, [10, 20, 30, 128])).unwrap();
     for variant in &variants {
         assert_eq!((variant.width, variant.height), (40, 30));
         assert_eq!(variant.content_type, "image/png");
@@ -75,8 +81,8 @@ fn small_images_are_not_enlarged_and_keep_alpha() {
 fn the_same_input_gives_the_same_bytes() {
     let original = jpeg(900, 700);
     assert_eq!(
-        make_variants(&original, Kind::Jpeg).unwrap(),
-        make_variants(&original, Kind::Jpeg).unwrap()
+        variants_of(&original).unwrap(),
+        variants_of(&original).unwrap()
     );
 }
 
@@ -96,7 +102,7 @@ fn an_animated_gif_gives_its_first_frame() {
             encoder.encode_frame(frame).unwrap();
         }
     }
-    let variants = make_variants(&out, Kind::Gif).unwrap();
+    let variants = variants_of(&out).unwrap();
     let thumb = variants.iter().find(|v| v.size == Size::Thumb).unwrap();
     assert_eq!((thumb.width, thumb.height), (150, 100));
     assert_eq!(thumb.content_type, "image/png");
@@ -128,17 +134,22 @@ fn exif_orientation_is_applied() {
         .unwrap();
     let probe = probe(&out).unwrap();
     assert_eq!((probe.width, probe.height), (400, 200), "as stored");
-    let variants = make_variants(&out, Kind::Png).unwrap();
+    let variants = variants_of(&out).unwrap();
     let thumb = variants.iter().find(|v| v.size == Size::Thumb).unwrap();
     assert_eq!((thumb.width, thumb.height), (75, 150), "turned upright");
 }
 
 /// A PNG whose header claims `width` x `height` but holds no pixel data.
 pub(crate) fn png_bomb(width: u32, height: u32) -> Vec<u8> {
+    png_bomb_of_depth(width, height, 8)
+}
+
+/// The same, of RGBA pixels with `depth` bits a channel.
+pub(crate) fn png_bomb_of_depth(width: u32, height: u32, depth: u8) -> Vec<u8> {
     let mut ihdr = b"IHDR".to_vec();
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    ihdr.extend_from_slice(&[depth, 6, 0, 0, 0]);
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     out.extend_from_slice(&13u32.to_be_bytes());
     out.extend_from_slice(&ihdr);
@@ -187,4 +198,82 @@ fn bad_uploads_are_rejected_for_what_they_are() {
         probe(&whole[..whole.len() / 2]),
         Err(Rejection::Undecodable(_))
     ));
+}
+
+#[test]
+fn a_decode_needing_more_than_its_cap_is_refused_before_it_allocates() {
+    // 6300x6300 RGBA at 16 bits, no rows: 300 bytes that decode to 317,520,000.
+    let bomb = png_bomb_of_depth(6300, 6300, 16);
+    let probe = read_header(&bomb).unwrap();
+    assert_eq!((probe.width, probe.height), (6300, 6300));
+    assert!(probe.decode_cost() >= 6300 * 6300 * 8, "{probe:?}");
+    let cap = probe.decode_cost() - 1;
+    assert_eq!(
+        verify(&bomb, &probe, cap),
+        Err(Rejection::TooLarge {
+            needed: probe.decode_cost(),
+            allowed: cap
+        })
+    );
+    assert!(matches!(
+        make_variants(&bomb, &probe, probe.process_cost() - 1),
+        Err(error) if error.starts_with("Decoding the image needs")
+    ));
+    // Within its cap it is decoded, and refused for holding no pixels.
+    assert!(matches!(
+        verify(&bomb, &probe, probe.decode_cost()),
+        Err(Rejection::Undecodable(_))
+    ));
+}
+
+#[test]
+fn the_cost_of_a_decode_covers_its_pixels_at_the_decoders_depth() {
+    let small = read_header(&png(40, 30, [1, 2, 3, 4])).unwrap();
+    assert_eq!(small.decoded_bytes, 40 * 30 * 4);
+    let deep = read_header(&png_bomb_of_depth(100, 100, 16)).unwrap();
+    assert_eq!(deep.decoded_bytes, 100 * 100 * 8);
+    assert!(deep.process_cost() > deep.decode_cost() + 100 * 100 * 4);
+    // The largest image accepted fits the default decode budget, job included.
+    let largest = read_header(&png_bomb_of_depth(8000, 5000, 16)).unwrap();
+    assert!(
+        largest.process_cost() <= crate::domain::images::DEFAULT_DECODE_BUDGET,
+        "{}",
+        largest.process_cost()
+    );
+}
+
+/// A 10x10 PNG carrying an ICC profile of `profile_bytes` zeros, which compress to
+/// almost nothing.
+fn png_with_icc_profile(profile_bytes: usize) -> Vec<u8> {
+    use image::{ImageEncoder, codecs::png::PngEncoder};
+    let image = image::RgbImage::from_pixel(10, 10, image::Rgb([0, 200, 0]));
+    let mut out = Vec::new();
+    let mut encoder = PngEncoder::new(&mut out);
+    encoder.set_icc_profile(vec![0; profile_bytes]).unwrap();
+    encoder
+        .write_image(image.as_raw(), 10, 10, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+#[test]
+fn an_icc_profile_is_never_inflated() {
+    // Under the header cap, so that only dropping the chunk keeps it from being inflated.
+    let profile = 8 * 1024 * 1024;
+    let bytes = png_with_icc_profile(profile);
+    assert!(bytes.len() < profile / 100, "a bomb: {} bytes", bytes.len());
+    // Read as it was sent, the decoder inflates the whole profile with the header.
+    let mut plain = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Png)
+        .into_decoder()
+        .unwrap();
+    assert_eq!(plain.icc_profile().unwrap().map(|p| p.len()), Some(profile));
+    // Ours never sees the chunk.
+    let mut ours = reader(&bytes, Kind::Png, HEADER_ALLOC)
+        .into_decoder()
+        .unwrap();
+    assert_eq!(ours.icc_profile().unwrap().map(|p| p.len()), None);
+    let probe = probe(&bytes).unwrap();
+    assert!(probe.decode_cost() < 2 * 1024 * 1024, "{probe:?}");
+    let variants = variants_of(&bytes).unwrap();
+    assert_eq!((variants[0].width, variants[0].height), (10, 10));
 }
