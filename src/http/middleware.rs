@@ -143,7 +143,7 @@ async fn admit_and_call<E: Endpoint>(
     edge: &Edge,
 ) -> Result<Response> {
     let admission = match operation {
-        Some(op) => ratelimit::admit(&req, op, &edge.limits).await,
+        Some(op) => ratelimit::admit(&req, op, &edge.limits, &edge.tokens).await,
         None => Admission::Unlimited,
     };
     let decision = match admission {
