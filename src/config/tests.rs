@@ -130,6 +130,7 @@ fn each_invalid_value_is_refused_naming_its_variable() {
         ("MAX_BODY_BYTES", "lots"),
         ("DATABASE_URL", "mysql://root@localhost/db"),
         ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("SEED_DEMO_DATA", "yes"),
         ("DATABASE_MAX_CONNECTIONS", "-1"),
         ("DATABASE_CONNECT_TIMEOUT_SECS", "0"),
         ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1.5"),
@@ -251,4 +252,23 @@ fn sqlite_file_paths_are_found() {
     assert_eq!(path("sqlite::memory:"), None);
     assert_eq!(path("sqlite://x.db?mode=memory"), None);
     assert_eq!(path("postgres://h/db"), None);
+}
+
+#[test]
+fn demo_data_is_seeded_outside_production_unless_asked_otherwise() {
+    assert!(load(&[]).unwrap().database.seed_demo_data);
+    let production = [("APP_ENV", "production"), ("JWT_SECRET", SECRET)];
+    assert!(!load(&production).unwrap().database.seed_demo_data);
+    let asked = [
+        ("APP_ENV", "production"),
+        ("JWT_SECRET", SECRET),
+        ("SEED_DEMO_DATA", "on"),
+    ];
+    assert!(load(&asked).unwrap().database.seed_demo_data);
+    assert!(
+        !load(&[("SEED_DEMO_DATA", "off")])
+            .unwrap()
+            .database
+            .seed_demo_data
+    );
 }
