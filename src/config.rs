@@ -174,7 +174,7 @@ impl Settings {
             Some(value) => parse_log_format(&value)?,
         };
         let max_body_bytes = bounded(&get, "MAX_BODY_BYTES", 65_536, 1, 1 << 30)? as usize;
-        let database = database::from_lookup(&get)?;
+        let database = database::from_lookup(&get, app_env == AppEnv::Production)?;
         let jwt = jwt_from_lookup(&get, app_env)?;
         let bcrypt_cost = bcrypt_cost(&get, app_env)?;
         let bcrypt = HashPool {

@@ -30,6 +30,9 @@ pub struct DatabaseSettings {
     /// PostgreSQL only: connections of their own that the request paths' reads share,
     /// each carrying many queries at once; 0 reads through the pool instead.
     pub read_connections: u32,
+    /// Whether an empty database gets the demo catalogue and demo orders
+    /// (`SEED_DEMO_DATA`; on by default, off by default with `APP_ENV=production`).
+    pub seed_demo_data: bool,
 }
 
 /// `DATABASE_READ_CONNECTIONS` unless set.
@@ -45,6 +48,7 @@ impl DatabaseSettings {
             acquire_timeout: Duration::from_secs(5),
             max_lifetime: DEFAULT_MAX_LIFETIME,
             read_connections: DEFAULT_READ_CONNECTIONS,
+            seed_demo_data: true,
         }
     }
 
@@ -80,6 +84,7 @@ impl std::fmt::Debug for DatabaseSettings {
             .field("acquire_timeout", &self.acquire_timeout)
             .field("max_lifetime", &self.max_lifetime)
             .field("read_connections", &self.read_connections)
+            .field("seed_demo_data", &self.seed_demo_data)
             .finish()
     }
 }
@@ -110,6 +115,7 @@ pub fn redact_url(url: &str) -> String {
 
 pub(super) fn from_lookup(
     get: &impl Fn(&str) -> Option<String>,
+    production: bool,
 ) -> Result<DatabaseSettings, ConfigError> {
     let url = get("DATABASE_URL")
         .map_or_else(|| DEFAULT_DATABASE_URL.to_owned(), |u| u.trim().to_owned());
@@ -156,5 +162,23 @@ pub(super) fn from_lookup(
             64,
         )?)
         .unwrap_or(u32::MAX),
+        seed_demo_data: seed_demo_data(get, production)?,
     })
+}
+
+/// `SEED_DEMO_DATA`: `on` or `off`. Unset, a production database is never seeded: its
+/// first users must not find orders they never placed.
+fn seed_demo_data(
+    get: &impl Fn(&str) -> Option<String>,
+    production: bool,
+) -> Result<bool, ConfigError> {
+    match get("SEED_DEMO_DATA").as_deref().map(str::trim) {
+        None => Ok(!production),
+        Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(ConfigError::new(
+            "SEED_DEMO_DATA",
+            format!("`{other}` is not `on` or `off`"),
+        )),
+    }
 }

@@ -130,6 +130,7 @@ fn each_invalid_value_is_refused_naming_its_variable() {
         ("MAX_BODY_BYTES", "lots"),
         ("DATABASE_URL", "mysql://root@localhost/db"),
         ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("SEED_DEMO_DATA", "yes"),
         ("DATABASE_MAX_CONNECTIONS", "-1"),
         ("DATABASE_CONNECT_TIMEOUT_SECS", "0"),
         ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1.5"),
@@ -274,4 +275,23 @@ fn the_image_bounds_are_read_with_their_defaults_and_ranges() {
         let error = load(&[(name, value)]).unwrap_err();
         assert!(error.to_string().contains(name), "{error}");
     }
+}
+
+#[test]
+fn demo_data_is_seeded_outside_production_unless_asked_otherwise() {
+    assert!(load(&[]).unwrap().database.seed_demo_data);
+    let production = [("APP_ENV", "production"), ("JWT_SECRET", SECRET)];
+    assert!(!load(&production).unwrap().database.seed_demo_data);
+    let asked = [
+        ("APP_ENV", "production"),
+        ("JWT_SECRET", SECRET),
+        ("SEED_DEMO_DATA", "on"),
+    ];
+    assert!(load(&asked).unwrap().database.seed_demo_data);
+    assert!(
+        !load(&[("SEED_DEMO_DATA", "off")])
+            .unwrap()
+            .database
+            .seed_demo_data
+    );
 }

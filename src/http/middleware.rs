@@ -63,13 +63,27 @@ pub struct Edge {
     pub exposure: Exposure,
 }
 
-/// A client's request id is echoed when it is short and printable; otherwise a new one.
+/// The longest client request id that is kept.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// A client's request id is kept when it is a short token (letters, digits and `.`,
+/// `_`, `:`, `-`), so it is safe in a header, a log line and a problem body; anything
+/// else gets a new one.
 fn request_id(req: &Request) -> Arc<str> {
     req.headers()
         .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(HeaderValue::as_bytes)
+        .filter(|id| is_token(id))
+        .and_then(|id| std::str::from_utf8(id).ok())
         .map_or_else(|| uuid::Uuid::new_v4().to_string().into(), Arc::from)
+}
+
+fn is_token(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_REQUEST_ID_LEN
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
 pub async fn serve<E: Endpoint>(ep: Arc<E>, mut req: Request, edge: Arc<Edge>) -> Result<Response> {
@@ -143,7 +157,7 @@ async fn admit_and_call<E: Endpoint>(
     edge: &Edge,
 ) -> Result<Response> {
     let admission = match operation {
-        Some(op) => ratelimit::admit(&req, op, &edge.limits).await,
+        Some(op) => ratelimit::admit(&req, op, &edge.limits, &edge.tokens).await,
         None => Admission::Unlimited,
     };
     let decision = match admission {
@@ -187,4 +201,38 @@ fn declared_length_over(req: &Request, max: usize) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|length| length > max as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_for(value: &str) -> Arc<str> {
+        let req = Request::builder().header(&REQUEST_ID, value).finish();
+        request_id(&req)
+    }
+
+    #[test]
+    fn a_short_token_is_kept() {
+        for id in ["trace-me-42", "a.b_c:d-E9", &"x".repeat(128)] {
+            assert_eq!(&*id_for(id), id);
+        }
+    }
+
+    #[test]
+    fn anything_else_is_replaced_by_a_generated_id() {
+        for id in [
+            "<script>alert(1)</script>",
+            "bad id with spaces",
+            "quote\"d",
+            "semi;colon",
+            "a/b",
+            "100%",
+            &"x".repeat(129),
+        ] {
+            let kept = id_for(id);
+            assert_ne!(&*kept, id);
+            assert!(uuid::Uuid::parse_str(&kept).is_ok(), "{kept} is generated");
+        }
+    }
 }

@@ -17,7 +17,9 @@ use poem::{
 use crate::domain::tokens::TokenService;
 use crate::error::ApiError;
 use crate::generated::{OperationMeta, RateLimitKey, RateLimitMeta};
-use crate::ratelimit::{Decision, Limiter, Quota, RateLimitConfig, client_ip, ip_key};
+use crate::ratelimit::{
+    Decision, Limiter, Quota, RateLimitConfig, client_ip, ip_key, join_forwarded_for,
+};
 use crate::telemetry::recorder;
 
 static LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
@@ -46,24 +48,38 @@ fn peer_ip(req: &Request) -> IpAddr {
     }
 }
 
-/// Who the budget belongs to: the client IP, or the token's subject for `key: user`.
-fn client_key(req: &Request, key: RateLimitKey, config: &RateLimitConfig) -> String {
+/// Who the budget belongs to: the client IP, or the token's subject for `key: user`
+/// (the IP when the request carries no valid token). `tokens` is passed in rather than
+/// read from the request's data: the limit is decided before the handler runs, when
+/// nothing has been attached to the request yet.
+fn client_key(
+    req: &Request,
+    key: RateLimitKey,
+    tokens: &TokenService,
+    config: &RateLimitConfig,
+) -> String {
     if key == RateLimitKey::User {
         let subject = req
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .and_then(|token| req.data::<TokenService>()?.verify(token).ok());
+            .and_then(|token| tokens.verify(token).ok());
         if let Some(principal) = subject {
             return format!("user:{}", principal.user_id);
         }
     }
-    let forwarded = req
+    let lines = req
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    ip_key(client_ip(peer_ip(req), forwarded, &config.trusted_proxies))
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().ok());
+    let forwarded = join_forwarded_for(lines);
+    ip_key(client_ip(
+        peer_ip(req),
+        forwarded.as_deref(),
+        &config.trusted_proxies,
+    ))
 }
 
 fn number(value: u64) -> HeaderValue {
@@ -87,14 +103,19 @@ pub enum Admission {
 }
 
 /// Decides whether a request for `op` may be served, counting the decision.
-pub async fn admit(req: &Request, op: &'static OperationMeta, limits: &RateLimiting) -> Admission {
+pub async fn admit(
+    req: &Request,
+    op: &'static OperationMeta,
+    limits: &RateLimiting,
+    tokens: &TokenService,
+) -> Admission {
     let Some(meta) = op.rate_limit else {
         return Admission::Unlimited;
     };
     let Some(quota) = limits.quota(op.handler, meta) else {
         return Admission::Unlimited;
     };
-    let key = client_key(req, meta.key, &limits.config);
+    let key = client_key(req, meta.key, tokens, &limits.config);
     let decision = limits.limiter.check(op.handler, &key, quota).await;
     let outcome = if decision.unavailable {
         "unavailable"
@@ -139,4 +160,79 @@ pub async fn admit(req: &Request, op: &'static OperationMeta, limits: &RateLimit
 /// The budget headers on the answer to an admitted request.
 pub fn stamp(response: &mut Response, decision: &Decision) {
     set_budget_headers(response.headers_mut(), decision);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use poem::{Request, http::header};
+
+    use super::*;
+    use crate::config::{JwtSettings, Secret};
+
+    fn tokens() -> TokenService {
+        TokenService::new(&JwtSettings {
+            secret: Secret::new("rate-limit-test-secret-long-enough-0000"),
+            previous_secrets: Vec::new(),
+            ttl: Duration::from_secs(900),
+            issuer: "apiary".into(),
+            audience: "apiary-api".into(),
+            generated: false,
+        })
+    }
+
+    fn request(token: Option<&str>) -> Request {
+        let mut builder = Request::builder();
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        builder.finish()
+    }
+
+    #[test]
+    fn key_user_counts_each_user_behind_one_ip_apart() {
+        let tokens = tokens();
+        let config = RateLimitConfig::default();
+        let first = tokens.issue(1).unwrap().access_token;
+        let second = tokens.issue(2).unwrap().access_token;
+        let one = client_key(&request(Some(&first)), RateLimitKey::User, &tokens, &config);
+        let two = client_key(
+            &request(Some(&second)),
+            RateLimitKey::User,
+            &tokens,
+            &config,
+        );
+        assert_eq!(one, "user:1");
+        assert_eq!(two, "user:2");
+    }
+
+    #[test]
+    fn key_user_without_a_valid_token_falls_back_to_the_ip() {
+        let tokens = tokens();
+        let config = RateLimitConfig::default();
+        let anonymous = client_key(&request(None), RateLimitKey::User, &tokens, &config);
+        let forged = client_key(
+            &request(Some("not.a.token")),
+            RateLimitKey::User,
+            &tokens,
+            &config,
+        );
+        let by_ip = client_key(&request(None), RateLimitKey::Ip, &tokens, &config);
+        assert_eq!(anonymous, by_ip);
+        assert_eq!(forged, by_ip);
+        assert!(!by_ip.starts_with("user:"));
+    }
+
+    #[test]
+    fn key_ip_ignores_the_token() {
+        let tokens = tokens();
+        let config = RateLimitConfig::default();
+        let token = tokens.issue(1).unwrap().access_token;
+        let keyed = client_key(&request(Some(&token)), RateLimitKey::Ip, &tokens, &config);
+        assert_eq!(
+            keyed,
+            client_key(&request(None), RateLimitKey::Ip, &tokens, &config)
+        );
+    }
 }

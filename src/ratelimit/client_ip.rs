@@ -5,6 +5,7 @@
 //! skipping trusted hops, and the first untrusted address is the client. Anything left
 //! of it was written by the client and could be forged, so it is never read.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use ipnet::IpNet;
@@ -39,6 +40,23 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -
         }
     }
     client
+}
+
+/// Every `X-Forwarded-For` line of a request joined in order into one list, as RFC 9110
+/// reads repeated header lines; `None` when there is none. A line that is not text
+/// becomes a hop that does not parse, so the walk in [`client_ip`] stops there.
+pub fn join_forwarded_for<'a>(
+    lines: impl IntoIterator<Item = Option<&'a str>>,
+) -> Option<Cow<'a, str>> {
+    let mut joined: Option<Cow<'a, str>> = None;
+    for line in lines {
+        let line = line.unwrap_or("unreadable");
+        joined = Some(match joined {
+            None => Cow::Borrowed(line),
+            Some(before) => Cow::Owned(format!("{before}, {line}")),
+        });
+    }
+    joined
 }
 
 /// The rate-limit key for a client address: IPv4 as is, IPv6 by its /64.
@@ -154,6 +172,38 @@ mod tests {
         assert_eq!(
             client_ip(ip("::ffff:203.0.113.9"), None, &trusted),
             ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn repeated_lines_are_joined_in_order_and_read_from_the_right() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        // The client sent its own line; the proxy appended a second with what it saw.
+        let joined = join_forwarded_for([Some("10.0.2.7"), Some("9.9.9.9")]).unwrap();
+        assert_eq!(joined, "10.0.2.7, 9.9.9.9");
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), Some(&joined), &trusted),
+            ip("9.9.9.9")
+        );
+        let three = join_forwarded_for([Some("1.1.1.1, 10.0.0.9"), Some(" 203.0.113.4 ")]);
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), three.as_deref(), &trusted),
+            ip("203.0.113.4")
+        );
+        assert_eq!(
+            join_forwarded_for([Some("192.0.2.1")]).unwrap(),
+            "192.0.2.1"
+        );
+        assert!(join_forwarded_for([]).is_none());
+    }
+
+    #[test]
+    fn an_unreadable_line_stops_the_walk() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let joined = join_forwarded_for([Some("203.0.113.5"), None, Some("10.0.0.3")]);
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), joined.as_deref(), &trusted),
+            ip("10.0.0.3")
         );
     }
 

@@ -55,7 +55,7 @@ pub mod redis;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use self::redis::{RedisLimitError, RedisLimiter, RedisOptions};
-pub use client_ip::{client_ip, ip_key};
+pub use client_ip::{client_ip, ip_key, join_forwarded_for};
 pub use config::{Override, RateLimitConfig, parse_period};
 pub use fallback::{FallbackLimiter, OnRedisFailure};
 pub use gcra::{Decision, Quota};

@@ -45,7 +45,8 @@ const PG_GENERIC_PLANS: (&str, &str) = ("plan_cache_mode", "force_generic_plan")
 /// A pooled connection idle at least this long is pinged before it is handed out.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 
-/// Opens the connection pool, applies pending migrations and seeds an empty catalogue.
+/// Opens the connection pool, applies pending migrations and, when the settings ask for
+/// it, seeds an empty catalogue and the demo orders.
 ///
 /// For a SQLite file the parent directory is created first (`data/` by default).
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
@@ -54,15 +55,17 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     migrate(&db)
         .await
         .context("Failed to migrate the database")?;
-    let seeded = seed_demo_catalogue(&db)
-        .await
-        .context("Failed to seed the demo catalogue")?;
-    if seeded > 0 {
-        tracing::info!(products = seeded, "seeded the demo catalogue");
+    if settings.seed_demo_data {
+        let seeded = seed_demo_catalogue(&db)
+            .await
+            .context("Failed to seed the demo catalogue")?;
+        if seeded > 0 {
+            tracing::info!(products = seeded, "seeded the demo catalogue");
+        }
+        seed_orders::seed_demo_orders(&db)
+            .await
+            .context("Failed to seed the demo orders")?;
     }
-    seed_orders::seed_demo_orders(&db)
-        .await
-        .context("Failed to seed the demo orders")?;
     Ok(db)
 }
 
@@ -437,6 +440,18 @@ mod tests {
             let db = start.await.unwrap().expect("every instance starts");
             assert_eq!(product_count(&db).await, DEMO_PRODUCTS as u64);
         }
+    }
+
+    #[tokio::test]
+    async fn a_database_not_asked_for_demo_data_stays_empty() {
+        let settings = DatabaseSettings {
+            seed_demo_data: false,
+            ..DatabaseSettings::with_url("sqlite::memory:")
+        };
+        let db = connect(&settings).await.expect("connects");
+        assert_eq!(product_count(&db).await, 0);
+        let orders = entities::orders::Entity::find().count(&db).await.unwrap();
+        assert_eq!(orders, 0);
     }
 
     #[tokio::test]

@@ -45,4 +45,13 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         )
         .await;
     assert_ne!(generated.header("x-request-id"), Some("bad id with spaces"));
+    let markup = "<script>alert(1)</script>";
+    let replaced = contract
+        .send(
+            "getHealth",
+            http.get(server.url("/healthz"))
+                .header("x-request-id", markup),
+        )
+        .await;
+    assert_ne!(replaced.header("x-request-id"), Some(markup));
 }

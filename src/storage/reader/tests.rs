@@ -12,11 +12,17 @@ use super::*;
 use crate::storage::entities::products::{Entity, Model};
 use crate::storage::{PoolStats, pool_stats, testing::databases_with};
 
-/// Fresh databases whose pools hold `max_connections`, failing fast when none is free.
+/// How long a test's query may wait for a pooled connection. Only a hang is caught
+/// (a connection the reader failed to give back): reads that queue behind slow
+/// queries on a loaded machine must never hit it, so it is far above any honest wait.
+const ACQUIRE_HANG: Duration = Duration::from_secs(120);
+
+/// Fresh databases whose pools hold `max_connections`; a connection that is never
+/// given back fails the test after [`ACQUIRE_HANG`] instead of hanging it.
 async fn pools(max_connections: u32) -> Vec<(&'static str, DatabaseConnection)> {
     databases_with(|settings| {
         settings.max_connections = max_connections;
-        settings.acquire_timeout = Duration::from_secs(2);
+        settings.acquire_timeout = ACQUIRE_HANG;
     })
     .await
 }
@@ -48,10 +54,10 @@ async fn read(reader: &Reader, db: &DatabaseConnection, id: i64) -> Option<i64> 
     found.map(|p| p.id)
 }
 
-/// Waits (at most 5 s) until the pool has released every connection it lent: sqlx
-/// returns them from a spawned task.
+/// Waits until the pool has released every connection it lent (sqlx returns them from
+/// a spawned task), giving up after a minute so that a leak fails rather than hangs.
 async fn settled(reader: &Reader) -> PoolStats {
-    for _ in 0..100 {
+    for _ in 0..1200 {
         let stats = pool_stats(reader);
         if stats.open == stats.idle {
             return stats;
