@@ -134,18 +134,22 @@ async fn a_job_waits_for_its_share_of_the_budget() {
         let images = f.images.clone();
         async move { images.run_job(id).await.unwrap() }
     });
-    // The job has started (it counts its attempt first) and cannot decode yet.
-    for _ in 0..500 {
-        let row = images::Entity::find_by_id(id.to_string())
+    // The job has started (it counts its attempt first) and cannot decode yet. The
+    // poll waits for that event; its bound (a minute) only turns a hang into a failure.
+    let mut attempts = 0;
+    for _ in 0..6000 {
+        attempts = images::Entity::find_by_id(id.to_string())
             .one(&f.db)
             .await
             .unwrap()
-            .unwrap();
-        if row.attempts == 1 {
+            .unwrap()
+            .attempts;
+        if attempts == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert_eq!(attempts, 1, "the job started and counted its attempt");
     assert!(!job.is_finished());
     assert_eq!(
         f.images.get(1, id).await.unwrap().status,
