@@ -172,24 +172,28 @@ impl PasswordHasher {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, DomainError> {
         let (answer, answered) = oneshot::channel();
-        let job = move |turn| {
-            let outcome = if answer.is_closed() {
-                "abandoned"
-            } else {
-                match turn {
-                    Turn::Run { waited } => {
-                        metrics::histogram!(recorder::PASSWORD_HASH_WAIT)
-                            .record(waited.as_secs_f64());
-                        let _ = answer.send(Ok(work()));
-                        "hashed"
-                    }
-                    Turn::Shed => {
-                        let _ = answer.send(Err(Shed));
-                        "shed"
-                    }
-                }
-            };
+        // Each outcome is counted before the caller hears it, so whoever the caller
+        // answers already finds it in the metrics.
+        let count = |outcome: &'static str| {
             metrics::counter!(recorder::PASSWORD_HASHES, "outcome" => outcome).increment(1);
+        };
+        let job = move |turn| {
+            if answer.is_closed() {
+                count("abandoned");
+                return;
+            }
+            match turn {
+                Turn::Run { waited } => {
+                    metrics::histogram!(recorder::PASSWORD_HASH_WAIT).record(waited.as_secs_f64());
+                    let result = work();
+                    count("hashed");
+                    let _ = answer.send(Ok(result));
+                }
+                Turn::Shed => {
+                    count("shed");
+                    let _ = answer.send(Err(Shed));
+                }
+            }
         };
         self.jobs
             .send((Instant::now(), Box::new(job)))
