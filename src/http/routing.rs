@@ -29,8 +29,15 @@ pub fn template_matches(template: &str, path: &str) -> bool {
     }
 }
 
-/// The operation a method and path are for.
+/// The operation a method and path are for. A `HEAD` is its `GET` without the body
+/// (the router runs the GET handler for it), so it is that operation: limited, counted
+/// and decorated like it.
 pub fn find_operation(method: &Method, path: &str) -> Option<&'static OperationMeta> {
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
     OPERATIONS
         .iter()
         .find(|op| op.method == method.as_str() && template_matches(op.path, path))
@@ -164,5 +171,15 @@ mod tests {
         assert_eq!(op.operation_id, "getProductV2");
         assert_eq!(op.handler, "getProduct");
         assert!(find_operation(&Method::DELETE, "/v2/products/5").is_none());
+    }
+
+    #[test]
+    fn a_head_is_its_get() {
+        let op = find_operation(&Method::HEAD, "/v1/products/search").expect("found");
+        assert_eq!(op.operation_id, "searchProducts");
+        assert!(
+            find_operation(&Method::HEAD, "/v1/users").is_none(),
+            "no GET there"
+        );
     }
 }

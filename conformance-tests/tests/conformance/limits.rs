@@ -68,6 +68,18 @@ pub async fn exercise(postgres: Option<&str>, contract: &Contract) {
             (1..=60).contains(&retry_after),
             "{handler}: Retry-After {retry_after}"
         );
+        if handler == "searchProducts" {
+            // A HEAD runs the GET's handler, so it spends (and is refused by) its budget.
+            let head = server
+                .http
+                .head(v1.url(&server, "/products/search"))
+                .query(&[("q", "lamp")])
+                .send()
+                .await
+                .expect("HEAD answered");
+            assert_eq!(head.status(), 429, "a HEAD is limited like its GET");
+            assert_eq!(head.headers()["ratelimit-remaining"], "0");
+        }
         // v2 of the same handler draws on the same budget.
         let v2 = V("v2");
         let over_v2 = contract
