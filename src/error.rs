@@ -125,6 +125,14 @@ impl ApiError {
         }
     }
 
+    /// A domain failure raised outside a handler (the bearer checker's user lookup).
+    pub fn from_domain(error: DomainError) -> Self {
+        Self {
+            problem: error.into(),
+            www_authenticate: None,
+        }
+    }
+
     /// RFC 6750 section 3.1: a token was sent but is not valid.
     pub fn invalid_token() -> Self {
         Self {

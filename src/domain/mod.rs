@@ -2,6 +2,7 @@
 //! access tokens (`tokens`) and the catalogue (`products`). Services are cheap to
 //! clone (they hold a pooled connection or shared keys) and report [`DomainError`].
 
+pub mod authentication;
 pub mod images;
 pub mod passwords;
 pub mod products;

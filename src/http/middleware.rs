@@ -19,7 +19,7 @@ use tracing::Instrument;
 
 use super::ratelimit::{self, Admission, RateLimiting};
 use super::routing;
-use crate::domain::tokens::TokenService;
+use crate::domain::{authentication::Authenticator, tokens::TokenService};
 use crate::error::{ApiError, error_response};
 use crate::generated::OperationMeta;
 use crate::runtime::{BodyLimit, body_too_large, context::RequestContext};
@@ -57,7 +57,10 @@ const METRICS_OPERATION: &str = "getMetrics";
 
 /// What the middleware needs from the app, shared by every request.
 pub struct Edge {
+    /// Reads the rate limit's `key: user` (a signature check, no database work).
     pub tokens: TokenService,
+    /// Checks bearer tokens for the generated security schemes.
+    pub authenticator: Authenticator,
     pub limits: Arc<RateLimiting>,
     pub max_body_bytes: usize,
     pub exposure: Exposure,
@@ -170,10 +173,12 @@ async fn admit_and_call<E: Endpoint>(
         .and_then(|op| op.max_body_bytes)
         .and_then(|bytes| usize::try_from(bytes).ok())
         .unwrap_or(edge.max_body_bytes);
-    let mut response = if declared_length_over(&req, max_body_bytes) {
+    let mut response = if let Some(refused) = ambiguous_credentials(&req) {
+        refused.as_response()
+    } else if declared_length_over(&req, max_body_bytes) {
         body_too_large(max_body_bytes).as_response()
     } else {
-        req.extensions_mut().insert(edge.tokens.clone());
+        req.extensions_mut().insert(edge.authenticator.clone());
         req.extensions_mut().insert(BodyLimit(max_body_bytes));
         // Errors of a limited operation become answers here, not above, so that the
         // budget headers go on them too.
@@ -190,6 +195,17 @@ async fn admit_and_call<E: Endpoint>(
         ratelimit::stamp(&mut response, decision);
     }
     Ok(response)
+}
+
+/// A request with more than one `Authorization` header is refused: which one counts
+/// would depend on who reads it (a proxy may check the first, the service another).
+fn ambiguous_credentials(req: &Request) -> Option<ApiError> {
+    (req.headers().get_all(header::AUTHORIZATION).iter().count() > 1).then(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "The request has more than one Authorization header; send one.",
+        )
+    })
 }
 
 /// Whether the body's declared length is over the limit: such a body is refused before

@@ -13,6 +13,7 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint};
 use poem_openapi::OpenApiService;
 
 use crate::api::Api;
+use crate::domain::authentication::Authenticator;
 use crate::generated::{ApiAdapters, api_adapters};
 pub use docs::docs_html;
 use middleware::Edge;
@@ -32,6 +33,7 @@ pub fn openapi_service(api: Arc<Api>) -> OpenApiService<ApiAdapters<Api>, ()> {
 pub fn app(api: Arc<Api>, max_body_bytes: usize, exposure: Exposure) -> impl Endpoint + 'static {
     let edge = Arc::new(Edge {
         tokens: api.tokens.clone(),
+        authenticator: Authenticator::new(api.tokens.clone(), api.users.clone()),
         limits: Arc::clone(&api.rate_limiting),
         max_body_bytes,
         exposure,

@@ -6,7 +6,7 @@ use super::V;
 use serde_json::json;
 
 use super::{
-    auth::token_for,
+    auth::{ghost_token, token_for, with_two_credentials},
     users::{register, unique_email},
 };
 
@@ -53,6 +53,42 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
                 .is_some_and(|v| v.contains("invalid_token"))
         );
     }
+
+    // A valid token of a user who does not exist: refused like any invalid token.
+    let ghost = ghost_token(737_373);
+    let ghost_reads = contract
+        .send(
+            &v.op("getAccount"),
+            http.get(&account_url).bearer_auth(&ghost),
+        )
+        .await;
+    assert_eq!(ghost_reads.status, 401);
+    let ghost_writes = contract
+        .send(
+            &v.op("updatePreferences"),
+            http.patch(&prefs_url)
+                .bearer_auth(&ghost)
+                .json(&json!({"currency": "GBP"})),
+        )
+        .await;
+    assert_eq!(ghost_writes.status, 401);
+    let twice = contract
+        .send(
+            &v.op("getAccount"),
+            with_two_credentials(http.get(&account_url), &token),
+        )
+        .await;
+    assert_eq!(twice.status, 400, "two Authorization headers");
+    // The valid one last: a reader of the last header is not served either.
+    let twice_reversed = contract
+        .send(
+            &v.op("getAccount"),
+            http.get(&account_url)
+                .header("authorization", "Bearer garbage")
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(twice_reversed.status, 400);
 
     let patched = contract
         .send(

@@ -30,6 +30,25 @@ pub async fn token_for(
         .to_string()
 }
 
+/// A valid token, signed with the test secret, of a user who does not exist.
+pub fn ghost_token(user_id: i64) -> String {
+    let settings = apiary_conformance::server::test_settings("sqlite::memory:");
+    apiary::domain::tokens::TokenService::new(&settings.jwt)
+        .issue(user_id)
+        .expect("signs")
+        .access_token
+}
+
+/// `request` with two `Authorization` headers: the valid `token` first, then another.
+pub fn with_two_credentials(
+    request: reqwest::RequestBuilder,
+    token: &str,
+) -> reqwest::RequestBuilder {
+    request
+        .header("authorization", format!("Bearer {token}"))
+        .header("authorization", "Bearer garbage")
+}
+
 pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
     let email = unique_email("grant");
     register(server, contract, &email, "correct-horse-7").await;

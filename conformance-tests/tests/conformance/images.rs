@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{
     V,
-    auth::token_for,
+    auth::{ghost_token, token_for, with_two_credentials},
     users::{register, unique_email},
 };
 
@@ -325,7 +325,25 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
             .send(&v.op(op), http.get(v.url(server, &path)))
             .await;
         assert_eq!(anonymous.status, 401);
+        let twice = contract
+            .send(
+                &v.op(op),
+                with_two_credentials(http.get(v.url(server, &path)), &token),
+            )
+            .await;
+        assert_eq!(twice.status, 400, "{op}: two Authorization headers");
     }
+    // A valid token of a user who does not exist stores nothing.
+    let ghost = contract
+        .send(
+            &v.op("uploadImage"),
+            http.post(v.url(server, "/images"))
+                .bearer_auth(ghost_token(747_474))
+                .header("content-type", "application/octet-stream")
+                .body(png(10, 10)),
+        )
+        .await;
+    assert_eq!(ghost.status, 401);
 
     exercise_other_spellings_of_an_id(server, contract, v, &token, &id).await;
     exercise_bad_uploads(server, contract, v, &token).await;

@@ -42,6 +42,18 @@ const NOT_EXERCISED_BY_OPERATION: &[(&str, u16, &str)] = &[
         503,
         "the same handler as uploadImage, above",
     ),
+    (
+        "getUserSummary",
+        404,
+        "a caller may read only their own summary, and a token of a user who does not \
+         exist is refused (401) before the handler: only a user removed between that check \
+         and the handler's read meets it",
+    ),
+    (
+        "getUserSummaryV2",
+        404,
+        "the same handler as getUserSummary, above",
+    ),
 ];
 
 /// An API version the scenarios run against: the same checks for `/v1` and `/v2`,

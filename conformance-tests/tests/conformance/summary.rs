@@ -12,7 +12,7 @@ use wiremock::{
 
 use super::{
     V,
-    auth::token_for,
+    auth::{ghost_token, token_for, with_two_credentials},
     users::{register, unique_email},
 };
 
@@ -48,20 +48,19 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         .await;
     assert_eq!(not_an_id.status, 422);
 
-    // A valid token whose user no longer exists (signed with the test secret).
+    // A valid token whose user does not exist is refused before the handler.
     let ghost = ghost_token(424_242);
     let missing = contract
         .send(&op, http.get(url("424242")).bearer_auth(&ghost))
         .await;
-    assert_eq!(missing.status, 404);
-}
-
-fn ghost_token(user_id: i64) -> String {
-    let settings = apiary_conformance::server::test_settings("sqlite::memory:");
-    apiary::domain::tokens::TokenService::new(&settings.jwt)
-        .issue(user_id)
-        .expect("signs")
-        .access_token
+    assert_eq!(missing.status, 401);
+    let twice = contract
+        .send(
+            &op,
+            with_two_credentials(http.get(url(&id.to_string())), &token),
+        )
+        .await;
+    assert_eq!(twice.status, 400, "two Authorization headers");
 }
 
 fn profile(id: i64) -> serde_json::Value {
