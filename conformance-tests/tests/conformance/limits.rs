@@ -5,7 +5,10 @@
 use apiary_conformance::{Contract, Reply, TestServer};
 use serde_json::json;
 
-use super::V;
+use super::{
+    V,
+    images::{new_user_token, png},
+};
 
 /// The requests that spend one unit of an operation's budget.
 fn request(server: &TestServer, v: V, handler: &str, n: usize) -> reqwest::RequestBuilder {
@@ -22,6 +25,10 @@ fn request(server: &TestServer, v: V, handler: &str, n: usize) -> reqwest::Reque
         "searchProducts" => http
             .get(v.url(server, "/products/search"))
             .query(&[("q", "lamp")]),
+        "uploadImage" => http
+            .post(v.url(server, "/images"))
+            .header("content-type", "application/octet-stream")
+            .body(png(8, 8)),
         other => panic!("no limited handler {other}"),
     }
 }
@@ -88,6 +95,8 @@ pub async fn exercise(postgres: Option<&str>, contract: &Contract) {
         assert_eq!(over_v2.status, 429, "{handler}: v2 shares v1's budget");
     }
 
+    uploads_per_user(postgres, contract).await;
+
     if let Ok(redis_url) = std::env::var("TEST_REDIS_URL") {
         shared_budget(postgres, contract, &redis_url).await;
     } else {
@@ -110,7 +119,7 @@ pub async fn exercise(postgres: Option<&str>, contract: &Contract) {
         ],
     )
     .await;
-    for handler in ["createUser", "createToken", "searchProducts"] {
+    for handler in ["createUser", "createToken", "searchProducts", "uploadImage"] {
         for v in [V("v1"), V("v2")] {
             let reply = contract
                 .send(&v.op(handler), request(&server, v, handler, 0))
@@ -132,6 +141,40 @@ pub async fn exercise(postgres: Option<&str>, contract: &Contract) {
         detail.contains("Redis") && !detail.contains("database"),
         "{detail}"
     );
+}
+
+/// Uploads are limited per user (`key: user`): two users behind one address get a
+/// budget each, and v1 and v2 draw on the same one.
+async fn uploads_per_user(postgres: Option<&str>, contract: &Contract) {
+    const LIMIT: u64 = 20;
+    let server = TestServer::spawn_with(
+        postgres,
+        &[("RATE_LIMIT_SCALE", "1"), ("IMAGE_WORKERS", "0")],
+    )
+    .await;
+    let first = new_user_token(&server, contract, "upload-budget-a").await;
+    let second = new_user_token(&server, contract, "upload-budget-b").await;
+    let upload = |v: V, token: &str| {
+        let request = request(&server, v, "uploadImage", 0).bearer_auth(token);
+        async move { contract.send(&v.op("uploadImage"), request).await }
+    };
+    for n in 0..LIMIT {
+        let reply = upload(V("v1"), &first).await;
+        assert_eq!(reply.status, 202, "upload {} of {LIMIT}", n + 1);
+        assert_eq!(header_number(&reply, "ratelimit-limit"), LIMIT);
+        assert_eq!(header_number(&reply, "ratelimit-remaining"), LIMIT - n - 1);
+    }
+    for v in [V("v1"), V("v2")] {
+        let over = upload(v, &first).await;
+        assert_eq!(over.status, 429, "{v:?}: the first user's budget is spent");
+        assert!(over.header("retry-after").is_some());
+    }
+    let other = upload(V("v2"), &second).await;
+    assert_eq!(
+        other.status, 202,
+        "the second user has a budget of their own"
+    );
+    assert_eq!(header_number(&other, "ratelimit-remaining"), LIMIT - 1);
 }
 
 /// Two instances sharing one Redis, hammered at once: together they let exactly the

@@ -31,18 +31,6 @@ const NOT_EXERCISED: &[(u16, &str)] = &[(
 /// Statuses of one operation the suite cannot provoke from outside, each with the reason.
 const NOT_EXERCISED_BY_OPERATION: &[(&str, u16, &str)] = &[
     (
-        "uploadImage",
-        503,
-        "the decode budget is spent only while other decodes run: racing them would make \
-         the suite depend on the machine's speed; unit-tested through the budget's permits \
-         (`domain::images::tests`) and the error mapping (`error::tests`)",
-    ),
-    (
-        "uploadImageV2",
-        503,
-        "the same handler as uploadImage, above",
-    ),
-    (
         "getUserSummary",
         404,
         "a caller may read only their own summary, and a token of a user who does not \
