@@ -2,10 +2,11 @@
 //! response enum per operation (a variant per documented status, nothing else), and a
 //! poem-openapi adapter per tag that extracts the typed inputs and calls the trait.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{
     Header, MediaType, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
-    Response, Schema, SchemaKind, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
+    Response, Schema, SchemaKind, StatusCode, StringFormat, StringType, Type,
+    VariantOrUnknownOrEmpty,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -249,7 +250,13 @@ fn read_operation(
     for (index, param) in params.iter().enumerate() {
         let param_location = format!("{location}.parameters[{index}]");
         let param = spec.resolve_parameter(param, &param_location)?;
-        read_params.push(read_param(&handler, param, &param_location, &mut extra)?);
+        read_params.push(read_param(
+            spec,
+            &handler,
+            param,
+            &param_location,
+            &mut extra,
+        )?);
     }
     read_params.sort_by_key(|p| p.location);
     for segment in path.split('/') {
@@ -335,6 +342,7 @@ fn read_security(spec: &Spec, op: &Operation, location: &str) -> Result<Option<S
 }
 
 fn read_param(
+    spec: &Spec,
     op_id: &str,
     param: &Parameter,
     location: &str,
@@ -389,7 +397,16 @@ fn read_param(
     let ty = inline_type(schema, &schema_location, &enum_name, &mut local)?;
     let is_enum = !local.is_empty();
     extra.extend(local);
-    let validators = param_validators(schema, &schema_location)?;
+    let mut validators = param_validators(schema, &schema_location)?;
+    if let SchemaKind::Type(Type::String(StringType {
+        pattern: Some(pattern),
+        ..
+    })) = &schema.schema_kind
+    {
+        let (item, validator) = param_pattern(spec, &enum_name, pattern, &schema_location)?;
+        extra.push(item);
+        validators.push(validator);
+    }
     let default = match &schema.schema_data.default {
         None => None,
         Some(value) => Some(default_literal(value, &ty, is_enum, &schema_location)?),
@@ -411,17 +428,35 @@ fn read_param(
     })
 }
 
+/// A parameter's `pattern`: a static the runtime compiles on first use, and the
+/// validator that checks it (poem-openapi's own `pattern` validator would compile the
+/// regex again on every request). The pattern is compiled here too, so one the Rust
+/// regex dialect cannot read (lookaround, backreferences) is refused with its location.
+fn param_pattern(
+    spec: &Spec,
+    name: &str,
+    pattern: &str,
+    location: &str,
+) -> Result<(TokenStream, TokenStream)> {
+    if let Err(error) = regex::Regex::new(pattern) {
+        return Err(SpecError::new(
+            format!("{location}.pattern"),
+            format!("the pattern is not a regular expression this generator supports: {error}"),
+        ));
+    }
+    let runtime = &spec.runtime;
+    let ident = format_ident!("{}_PATTERN", name.to_shouty_snake_case());
+    let item = quote! {
+        static #ident: #runtime::ParamPattern = #runtime::ParamPattern::new(#pattern);
+    };
+    let custom = format!("&{ident}");
+    Ok((item, quote! { custom = #custom }))
+}
+
 fn param_validators(schema: &Schema, location: &str) -> Result<Vec<TokenStream>> {
     let mut validators = Vec::new();
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(string)) => {
-            if string.pattern.is_some() {
-                // poem-openapi compiles a parameter's regex on every request.
-                return Err(SpecError::new(
-                    format!("{location}.pattern"),
-                    "`pattern` on parameters is not supported; use an enum or length limits",
-                ));
-            }
             if let Some(max) = string.max_length {
                 validators.push(quote! { max_length = #max });
             }

@@ -138,11 +138,31 @@ fn an_unknown_format_is_refused() {
 }
 
 #[test]
-fn a_pattern_on_a_parameter_is_refused() {
-    let op = GOOD_OP.replace("requestBody:", "parameters:\n        - {name: q, in: query, schema: {type: string, pattern: \"^a\"}}\n      requestBody:");
-    let message = refusal(&spec_with(&op, ""));
+fn a_pattern_on_a_parameter_is_compiled_once_and_one_rust_cannot_read_is_refused() {
+    let with = |pattern: &str| {
+        GOOD_OP.replace(
+            "requestBody:",
+            &format!(
+                "parameters:\n        - {{name: q, in: query, schema: {{type: string, pattern: \"{pattern}\"}}}}\n      requestBody:"
+            ),
+        )
+    };
+    let code = generate(&spec_with(&with("^a[0-9]+$"), ""), &Options::default())
+        .expect("a pattern the Rust regex dialect reads is generated");
     assert!(
-        message.contains("paths./v1/things.post.parameters[0].schema.pattern"),
+        code.contains("static CREATE_THING_Q_PATTERN: crate::runtime::ParamPattern")
+            && code.contains(r#""^a[0-9]+$""#),
+        "{code}"
+    );
+    assert!(
+        code.contains(r#"custom = "&CREATE_THING_Q_PATTERN""#),
+        "{code}"
+    );
+
+    let message = refusal(&spec_with(&with("^(?=a)"), ""));
+    assert!(
+        message.contains("paths./v1/things.post.parameters[0].schema.pattern")
+            && message.contains("regular expression"),
         "{message}"
     );
 }

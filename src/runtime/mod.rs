@@ -7,12 +7,14 @@ mod auth;
 mod body;
 pub mod context;
 mod json;
+mod pattern;
 pub mod rfc3339;
 mod upload;
 
 pub use auth::{Principal, check_bearer};
 pub use body::{BodyLimit, SpecJson, body_too_large};
 pub use json::Json;
+pub use pattern::ParamPattern;
 pub use upload::{ImageBytes, Upload};
 
 use crate::generated::Problem;
