@@ -122,13 +122,15 @@ async fn rerunning_a_done_job_changes_nothing() {
 
 #[tokio::test]
 async fn an_abandoned_claim_is_handed_out_again_after_the_visibility_timeout() {
-    let f = fixture(Duration::from_secs(1)).await;
+    // Long enough that the claim below is live whatever else the machine runs.
+    const VISIBILITY: Duration = Duration::from_secs(5);
+    let f = fixture(VISIBILITY).await;
     let id = f.images.accept(7, png(20, 20)).await.unwrap();
     let lease = f.queue.claim().await.unwrap().expect("a job");
     assert_eq!(lease.image_id, id);
     assert_eq!(f.queue.claim().await.unwrap(), None, "held by a live claim");
     // The worker holding it dies: nothing settles the lease.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(VISIBILITY + Duration::from_millis(200)).await;
     let again = f.queue.claim().await.unwrap().expect("handed out again");
     assert_eq!(again.image_id, id);
     assert_ne!(again.token, lease.token);
@@ -143,21 +145,24 @@ async fn an_abandoned_claim_is_handed_out_again_after_the_visibility_timeout() {
 #[tokio::test]
 async fn a_running_job_keeps_its_claim_past_the_visibility_timeout() {
     for (backend, db) in crate::storage::testing::databases().await {
-        let f = fixture_on(db, Duration::from_millis(300));
+        // Renewed every 500 ms: a renewal would have to be late by a whole second for
+        // the claim to lapse, which a busy machine does not make it.
+        const LEASE: Duration = Duration::from_millis(1500);
+        let f = fixture_on(db, LEASE);
         let id = f.images.accept(7, png(20, 20)).await.unwrap();
         let lease = f.queue.claim().await.unwrap().expect("a job");
         let queue = f.queue.as_ref();
         let claimed_meanwhile = super::worker::holding_lease(queue, &lease, async {
-            tokio::time::sleep(Duration::from_millis(700)).await;
+            tokio::time::sleep(LEASE * 2).await;
             queue.claim().await.unwrap()
         })
         .await;
         assert_eq!(
             claimed_meanwhile, None,
-            "{backend}: held 700 ms into a 300 ms lease"
+            "{backend}: held two lease times into its lease"
         );
         // No longer renewed, the claim runs out and another takes the job.
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        tokio::time::sleep(LEASE + Duration::from_millis(300)).await;
         let other = f.queue.claim().await.unwrap().expect("handed out again");
         assert_eq!(other.image_id, id, "{backend}");
         assert!(

@@ -18,7 +18,9 @@ use wiremock::{
 use super::*;
 use crate::domain::summary::OrderStatus;
 
-const TIMEOUT: Duration = Duration::from_secs(5);
+/// A cap on sources that answer at once: it only catches a hang, so a busy machine
+/// never turns an answer into a timeout.
+const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn base(server: &MockServer) -> Url {
     server.uri().parse().expect("a URL")
@@ -308,13 +310,14 @@ async fn endless_body_server() -> (Url, tokio::task::JoinHandle<usize>) {
 #[tokio::test]
 async fn an_endless_body_is_cut_off_at_the_cap() {
     let (base, server) = endless_body_server().await;
-    let source = profiles_at(base, TIMEOUT);
-    let started = Instant::now();
+    // A timeout no machine reaches: the answer is the cap's (`InvalidResponse`), not a
+    // `Timeout`, however slowly the bytes arrive.
+    let source = profiles_at(base, Duration::from_secs(300));
     let answer = source.profile(7).await;
-    assert_eq!(answer, Err(FailureReason::InvalidResponse));
-    assert!(
-        started.elapsed() < TIMEOUT,
-        "stopped at the cap, not the timeout"
+    assert_eq!(
+        answer,
+        Err(FailureReason::InvalidResponse),
+        "stopped at the cap"
     );
     let sent = server.await.unwrap();
     // The client read a little over the cap and hung up; socket buffers let the
@@ -327,7 +330,7 @@ async fn a_hanging_upstream_times_out() {
     let server = profile_server(
         ResponseTemplate::new(200)
             .set_body_json(profile_json(7))
-            .set_delay(Duration::from_secs(10)),
+            .set_delay(Duration::from_secs(600)),
     )
     .await;
     // Built before the clock starts: building a client loads the TLS roots.
@@ -336,8 +339,10 @@ async fn a_hanging_upstream_times_out() {
     let answer = source.profile(7).await;
     let took = started.elapsed();
     assert_eq!(answer, Err(FailureReason::Timeout));
+    // Not before the timeout; the upper bound only tells a hang (the upstream answers
+    // after 600 s) from a timeout, however busy the machine is.
     assert!(
-        (Duration::from_millis(200)..Duration::from_secs(1)).contains(&took),
+        (Duration::from_millis(200)..Duration::from_secs(120)).contains(&took),
         "{took:?}"
     );
 }
