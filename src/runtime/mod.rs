@@ -8,6 +8,7 @@ mod body;
 pub mod context;
 mod json;
 pub mod rfc3339;
+mod unique_keys;
 mod upload;
 
 pub use auth::{Principal, check_bearer};

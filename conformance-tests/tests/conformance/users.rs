@@ -127,6 +127,33 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
 
     super::exercise_bad_json_bodies(contract, &v.op("createUser"), post).await;
 
+    // A key given twice is refused, not read as its last value: nobody is registered.
+    let (first, second) = (unique_email("first"), unique_email("second"));
+    let twice =
+        format!(r#"{{"email": "{first}", "password": "correct-horse-7", "email": "{second}"}}"#);
+    let reply = contract
+        .send(
+            &v.op("createUser"),
+            post()
+                .header("content-type", "application/json")
+                .body(twice),
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert_eq!(
+        reply.json()["detail"],
+        r#"The body has the key "email" twice."#
+    );
+    for email in [first, second] {
+        let reply = contract
+            .send(
+                &v.op("createUser"),
+                post().json(&json!({"email": email, "password": "correct-horse-7"})),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{email} is still free");
+    }
+
     // Two registrations of one email racing: exactly one wins.
     let racing = unique_email("race");
     let create_user = v.op("createUser");
