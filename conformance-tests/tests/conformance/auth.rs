@@ -96,6 +96,28 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         assert_eq!(reply.json()["error"], error, "{form:?}");
         assert_eq!(reply.header("cache-control"), Some("no-store"));
     }
+    // A form that cannot be read (a field given twice, a value that is not UTF-8) is
+    // refused as RFC 6749 says, like a missing field: invalid_request, not a problem.
+    for form in [
+        format!(
+            "grant_type=password&username={email}&username=other%40example.com\
+             &password=correct-horse-7"
+        ),
+        format!("grant_type=password&username={email}&password=%FF%FE"),
+    ] {
+        let reply = contract
+            .send(
+                &v.op("createToken"),
+                post()
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(form.clone()),
+            )
+            .await;
+        assert_eq!(reply.status, 400, "{form}: {}", reply.text());
+        assert_eq!(reply.json()["error"], "invalid_request", "{form}");
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{form}");
+    }
+
     let wrong_password = contract
         .send(
             &v.op("createToken"),
