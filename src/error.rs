@@ -15,7 +15,7 @@ use poem_openapi::error::{
 use crate::domain::DomainError;
 use crate::generated::{FieldError, OPERATIONS, Problem};
 use crate::http::routing::template_matches;
-use crate::runtime::context::RequestContext;
+use crate::runtime::{OAuthInvalidRequest, context::RequestContext};
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 const INTERNAL_DETAIL: &str =
@@ -195,6 +195,10 @@ pub fn problem_response(problem: &Problem) -> Response {
 pub fn error_response(error: poem::Error, method: &poem::http::Method, path: &str) -> Response {
     if let Some(api_error) = error.downcast_ref::<ApiError>() {
         return api_error.as_response();
+    }
+    // The one error that is not a problem: RFC 6749 answers its own.
+    if let Some(oauth) = error.downcast_ref::<OAuthInvalidRequest>() {
+        return oauth.as_response();
     }
     if let Some(param) = error.downcast_ref::<ParsePathError>() {
         // poem names path parameters after their position (`param0`); the spec's name

@@ -4,6 +4,10 @@
 
 use std::{collections::HashMap, sync::OnceLock};
 
+use jsonschema::{
+    JsonType, ValidationError,
+    error::{TypeKind, ValidationErrorKind},
+};
 use serde_json::Value;
 
 /// `spec/openapi.yaml`, byte for byte.
@@ -55,17 +59,70 @@ impl SchemaValidator {
 
     /// Every violation of `value`, or none.
     pub fn violations(&self, value: &Value) -> Vec<Violation> {
-        self.validator
-            .iter_errors(value)
-            .map(|error| Violation {
-                field: error
-                    .instance_path()
-                    .to_string()
-                    .trim_start_matches('/')
-                    .replace('/', "."),
-                message: error.masked().to_string(),
-            })
-            .collect()
+        let mut found = Vec::new();
+        for error in self.validator.iter_errors(value) {
+            collect(&error, &mut found);
+        }
+        found
+    }
+}
+
+/// The violations one error stands for, each naming the field a client has to fix: the
+/// missing property for `required`, one per unexpected property for
+/// `additionalProperties`, the object's own fields for a nullable `$ref` (which
+/// `rewrite_nullable` made an `anyOf` with `null`), and the instance itself otherwise.
+fn collect(error: &ValidationError<'_>, found: &mut Vec<Violation>) {
+    let at = dotted(error.instance_path().as_str());
+    match error.kind() {
+        ValidationErrorKind::Required { property } => found.push(Violation {
+            field: child(&at, property.as_str().unwrap_or_default()),
+            message: "is a required property".to_string(),
+        }),
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            found.extend(unexpected.iter().map(|name| Violation {
+                field: child(&at, name),
+                message: "is not an allowed property".to_string(),
+            }));
+        }
+        ValidationErrorKind::AnyOf { context } if !error.instance().is_null() => {
+            let mut branches = context.iter().filter(|branch| !only_wants_null(branch));
+            match (branches.next(), branches.next()) {
+                (Some(branch), None) => branch.iter().for_each(|inner| collect(inner, found)),
+                _ => found.push(Violation {
+                    field: at,
+                    message: error.masked().to_string(),
+                }),
+            }
+        }
+        _ => found.push(Violation {
+            field: at,
+            message: error.masked().to_string(),
+        }),
+    }
+}
+
+/// Whether a branch's only complaint is that the value is not `null`.
+fn only_wants_null(branch: &[ValidationError<'_>]) -> bool {
+    matches!(
+        branch,
+        [error] if matches!(
+            error.kind(),
+            ValidationErrorKind::Type { kind: TypeKind::Single(JsonType::Null) }
+        )
+    )
+}
+
+/// A JSON pointer (`/items/0/name`) as a dotted path (`items.0.name`).
+fn dotted(pointer: &str) -> String {
+    pointer.trim_start_matches('/').replace('/', ".")
+}
+
+/// The path of property `name` of the object at `parent`.
+fn child(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}.{name}")
     }
 }
 
@@ -158,16 +215,103 @@ mod tests {
     fn every_violation_is_reported() {
         let validator = component_validator("/components/schemas/UserCreate");
         let bad = json!({"email": "not-an-email", "password": "short", "admin": true});
-        let fields: Vec<String> = validator
+        let mut fields: Vec<String> = validator
             .violations(&bad)
             .into_iter()
             .map(|v| v.field)
             .collect();
-        assert!(fields.contains(&"email".to_string()), "{fields:?}");
-        assert!(fields.contains(&"password".to_string()), "{fields:?}");
-        assert!(
-            fields.contains(&String::new()),
-            "unknown field reported at the root: {fields:?}"
+        fields.sort();
+        // The password is too short and has no digit: two violations.
+        assert_eq!(fields, ["admin", "email", "password", "password"]);
+    }
+
+    /// The violations as (field, message), sorted: the order is not part of the contract.
+    fn fields_and_messages(violations: Vec<Violation>) -> Vec<(String, String)> {
+        let mut pairs: Vec<_> = violations
+            .into_iter()
+            .map(|v| (v.field, v.message))
+            .collect();
+        pairs.sort();
+        pairs
+    }
+
+    #[test]
+    fn a_missing_property_is_named() {
+        let users = component_validator("/components/schemas/UserCreate");
+        assert_eq!(
+            fields_and_messages(users.violations(&json!({"password": "abcdefghi1"}))),
+            vec![("email".into(), "is a required property".into())]
         );
+        let products = component_validator("/components/schemas/ProductCreate");
+        let mut fields: Vec<String> = products
+            .violations(&json!({}))
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        fields.sort();
+        assert_eq!(fields, ["currency", "name", "price_cents"]);
+    }
+
+    #[test]
+    fn each_unexpected_property_is_named_without_its_value() {
+        let validator = component_validator("/components/schemas/UserCreate");
+        let bad = json!({
+            "email": "a@example.com",
+            "password": "abcdefghi1",
+            "role": "admin-secret",
+            "is_admin": true,
+        });
+        let violations = validator.violations(&bad);
+        assert_eq!(
+            fields_and_messages(violations.clone()),
+            vec![
+                ("is_admin".into(), "is not an allowed property".into()),
+                ("role".into(), "is not an allowed property".into()),
+            ]
+        );
+        assert!(
+            !format!("{violations:?}").contains("admin-secret"),
+            "{violations:?}"
+        );
+    }
+
+    /// A spec with an object nested in another, directly and as a nullable `$ref`.
+    fn nested_spec() -> Value {
+        json!({"components": {"schemas": {
+            "Address": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["city"],
+                "properties": {"city": {"type": "string"}},
+            },
+            "Person": {
+                "type": "object",
+                "properties": {
+                    "address": {"$ref": "#/components/schemas/Address"},
+                    "billing": {
+                        "nullable": true,
+                        "allOf": [{"$ref": "#/components/schemas/Address"}],
+                    },
+                },
+            },
+        }}})
+    }
+
+    #[test]
+    fn a_nested_property_is_named_by_its_path() {
+        let validator =
+            SchemaValidator::compile(&nested_spec(), "/components/schemas/Person").unwrap();
+        let bad = json!({"address": {"zip": "1000"}, "billing": {"town": "Ghent"}});
+        assert_eq!(
+            fields_and_messages(validator.violations(&bad)),
+            vec![
+                ("address.city".into(), "is a required property".into()),
+                ("address.zip".into(), "is not an allowed property".into()),
+                ("billing.city".into(), "is a required property".into()),
+                ("billing.town".into(), "is not an allowed property".into()),
+            ]
+        );
+        let ok = json!({"address": {"city": "Ghent"}, "billing": null});
+        assert_eq!(validator.violations(&ok), vec![]);
     }
 }

@@ -27,7 +27,8 @@ pub const KNOWN_STRING_FORMATS: &[&str] = &["email", "uri", "password", "hostnam
 /// Where the generated code finds the hand-written pieces it calls.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Path of the module that provides `SpecJson`, `Json`, `rfc3339::serialize`,
+    /// Path of the module that provides `SpecJson`, `SpecForm` (with its refusals
+    /// `AsProblem` and `AsOAuth`), `Json`, `rfc3339::serialize`,
     /// `Principal`, `check_bearer`, `undocumented_problem`, `Failure` and `retry_after`
     /// (see the generated module's docs).
     pub runtime: String,
@@ -132,7 +133,7 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let runtime = &spec.runtime;
     Ok(quote! {
         #[allow(unused_imports)]
-        use #runtime::{ImageBytes, Json, SpecJson, Upload, rfc3339};
+        use #runtime::{AsOAuth, AsProblem, ImageBytes, Json, SpecForm, SpecJson, Upload, rfc3339};
 
         /// A model bound to its schema in the spec, which validates it on the way in.
         pub trait SpecSchema {

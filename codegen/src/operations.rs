@@ -41,6 +41,23 @@ pub struct Op {
     pub extra: Vec<TokenStream>,
 }
 
+impl Op {
+    /// How the generated form extractor refuses a body it cannot read: as the RFC 6749
+    /// `invalid_request` when the operation's 400 is marked `x-error-format: oauth2`,
+    /// else as a 400 problem.
+    fn form_refusal(&self) -> TokenStream {
+        let oauth = self
+            .responses
+            .iter()
+            .any(|r| r.status == 400 && r.error_format.as_deref() == Some(OAUTH2_ERROR_FORMAT));
+        if oauth {
+            quote! { AsOAuth }
+        } else {
+            quote! { AsProblem }
+        }
+    }
+}
+
 pub struct Param {
     pub name: String,
     pub location: ParamIn,
@@ -61,6 +78,8 @@ pub enum ParamIn {
 pub enum Body {
     /// JSON checked against the spec schema at `#/components/schemas/<name>`.
     Json(proc_macro2::Ident),
+    /// `application/x-www-form-urlencoded`, refused as the operation's 400 says (see
+    /// [`Op::form_refusal`]).
     Form(proc_macro2::Ident),
     /// A file upload: `multipart/form-data` with one binary `file` field, or the raw
     /// bytes as `application/octet-stream`.
@@ -73,7 +92,14 @@ pub struct Variant {
     pub description: String,
     pub payload: Option<Payload>,
     pub headers: Vec<ResponseHeader>,
+    /// The standard error format marked with `x-error-format` on the response, or else on
+    /// the operation (e.g. `oauth2`); None for problem+json.
+    pub error_format: Option<String>,
 }
+
+/// The one standard error format the generated code knows: RFC 6749 section 5.2.
+pub const OAUTH2_ERROR_FORMAT: &str = "oauth2";
+const ERROR_FORMAT: &str = "x-error-format";
 
 pub struct Payload {
     pub content_type: String,
@@ -171,7 +197,7 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
                 .iter()
                 .map(|h| format!("{}:{}:{}", h.name, h.ty, h.required))
                 .collect();
-            format!("{} {payload:?} {headers:?}", r.status)
+            format!("{} {payload:?} {headers:?} {:?}", r.status, r.error_format)
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -647,6 +673,9 @@ fn is_binary(kind: &SchemaKind) -> bool {
 }
 
 fn read_responses(spec: &Spec, op: &Operation, location: &str) -> Result<Vec<Variant>> {
+    let op_error_format = read_error_format(op.extensions.get(ERROR_FORMAT), || {
+        format!("{location}.{ERROR_FORMAT}")
+    })?;
     let location = format!("{location}.responses");
     if op.responses.default.is_some() {
         return Err(SpecError::new(
@@ -667,7 +696,13 @@ fn read_responses(spec: &Spec, op: &Operation, location: &str) -> Result<Vec<Var
         };
         let response_location = format!("{location}.{status}");
         let response = spec.resolve_response(response, &response_location)?;
-        variants.push(read_response(spec, status, response, &response_location)?);
+        let mut variant = read_response(spec, status, response, &response_location)?;
+        // The response's own marker wins over the operation's.
+        variant.error_format = read_error_format(response.extensions.get(ERROR_FORMAT), || {
+            format!("{response_location}.{ERROR_FORMAT}")
+        })?
+        .or_else(|| op_error_format.clone());
+        variants.push(variant);
     }
     if variants.is_empty() {
         return Err(SpecError::new(
@@ -676,6 +711,23 @@ fn read_responses(spec: &Spec, op: &Operation, location: &str) -> Result<Vec<Var
         ));
     }
     Ok(variants)
+}
+
+/// A known `x-error-format` value, if one is given.
+fn read_error_format(
+    marker: Option<&serde_json::Value>,
+    location: impl FnOnce() -> String,
+) -> Result<Option<String>> {
+    match marker {
+        None => Ok(None),
+        Some(value) if value.as_str() == Some(OAUTH2_ERROR_FORMAT) => {
+            Ok(Some(OAUTH2_ERROR_FORMAT.to_string()))
+        }
+        Some(value) => Err(SpecError::new(
+            location(),
+            format!("unknown error format {value}; the known one is `{OAUTH2_ERROR_FORMAT}`"),
+        )),
+    }
 }
 
 fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) -> Result<Variant> {
@@ -714,6 +766,7 @@ fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) 
         description: response.description.clone(),
         payload,
         headers,
+        error_format: None,
     })
 }
 
@@ -1054,7 +1107,8 @@ fn adapter_method(op: &Op) -> TokenStream {
             call.push(quote! { body.0 });
         }
         Some(Body::Form(ty)) => {
-            params.push(quote! { body: poem_openapi::payload::Form<#ty> });
+            let refusal = op.form_refusal();
+            params.push(quote! { body: SpecForm<#ty, #refusal> });
             call.push(quote! { body.0 });
         }
         Some(Body::Upload) => {

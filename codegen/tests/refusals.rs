@@ -278,3 +278,27 @@ fn a_body_limit_on_a_json_operation_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn a_form_body_is_refused_as_its_400_is_documented() {
+    let form = GOOD_OP.replace(
+        "application/json:\n            schema: {$ref",
+        "application/x-www-form-urlencoded:\n            schema: {$ref",
+    );
+    let code = generate(&spec_with(&form, ""), &Options::default()).expect("generates");
+    assert!(code.contains("body: SpecForm<Thing, AsProblem>"), "{code}");
+
+    let oauth = format!(
+        "{form}\n        \"400\":\n          description: refused\n          \
+         x-error-format: oauth2\n          content:\n            application/json:\n              \
+         schema: {{$ref: \"#/components/schemas/Thing\"}}"
+    );
+    let code = generate(&spec_with(&oauth, ""), &Options::default()).expect("generates");
+    assert!(code.contains("body: SpecForm<Thing, AsOAuth>"), "{code}");
+
+    let message = refusal(&spec_with(&oauth.replace("oauth2", "saml"), ""));
+    assert!(
+        message.contains("paths./v1/things.post.responses.400.x-error-format"),
+        "{message}"
+    );
+}

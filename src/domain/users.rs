@@ -118,7 +118,8 @@ impl UserService {
         self.reader.connection()
     }
 
-    /// Creates a user with the default preferences. The email is stored lower-cased;
+    /// Creates a user with the default preferences. The email is stored as
+    /// [`normalise_email`] writes it (lower-cased ASCII);
     /// a taken email (in any case, even by a registration racing this one) is
     /// `AlreadyExists`.
     #[tracing::instrument(skip_all, err(level = "debug"))]
@@ -164,12 +165,13 @@ impl UserService {
         if password.len() > MAX_PASSWORD_BYTES {
             return Err(DomainError::InvalidCredentials);
         }
-        // No registered email holds a NUL, and PostgreSQL refuses one in a query.
-        if email.contains('\0') {
+        // An address registration refuses is nobody's (this also keeps a NUL, which
+        // PostgreSQL refuses in a query, out of the lookup).
+        let Ok(email) = normalise_email(email) else {
             return Err(DomainError::InvalidCredentials);
-        }
+        };
         let found = Entity::find()
-            .filter(Column::Email.eq(email.to_lowercase()))
+            .filter(Column::Email.eq(email))
             .one(self.db())
             .await?;
         let hash = match &found {
@@ -237,17 +239,21 @@ fn not_found(user_id: i64) -> DomainError {
     }
 }
 
-/// Lower-cases and sanity-checks an email (the HTTP layer checks the full format).
+/// The one form in which an email is stored and looked up, for registration and login
+/// alike: printable ASCII (all the spec's `format: email` accepts; the HTTP layer checks
+/// the rest of the format), lower-cased. An address outside it is refused, never folded
+/// into it: full Unicode lower-casing would turn the Kelvin sign (U+212A) into `k`, and
+/// let a login match an account under a spelling its registration refuses.
 fn normalise_email(email: &str) -> Result<String, DomainError> {
-    let email = email.to_lowercase();
+    let printable = email.bytes().all(|b| (b' '..=b'~').contains(&b));
     let at = email.find('@');
-    if email.chars().count() > 254 || at.is_none_or(|i| i == 0 || i + 1 == email.len()) {
+    if !printable || email.len() > 254 || at.is_none_or(|i| i == 0 || i + 1 == email.len()) {
         return Err(DomainError::invalid(
             "email",
-            "must be an email address of at most 254 characters",
+            "must be an email address of at most 254 ASCII characters",
         ));
     }
-    Ok(email)
+    Ok(email.to_ascii_lowercase())
 }
 
 fn check_password(password: &str) -> Result<(), DomainError> {

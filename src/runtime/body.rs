@@ -1,7 +1,7 @@
 //! `SpecJson<T>`: a JSON request body validated against the spec's own schema for `T`
-//! before it is turned into `T`. Malformed JSON is a 400; a body that breaks the
-//! schema is a 422 naming every offending field; a body over the limit is a 413,
-//! refused while it streams in.
+//! before it is turned into `T`. Malformed JSON, or an object holding one key twice, is a
+//! 400; a body that breaks the schema is a 422 naming every offending field; a body over
+//! the limit is a 413, refused while it streams in.
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -15,6 +15,7 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
+use super::unique_keys::{self, JsonBodyError};
 use crate::error::ApiError;
 use crate::generated::{FieldError, SpecSchema};
 use crate::spec::component_validator;
@@ -66,6 +67,17 @@ pub(crate) async fn read_limited(body: poem::Body, limit: usize) -> Result<Bytes
     Ok(joined.map_or(first, BytesMut::freeze))
 }
 
+/// The longest key a 400 repeats; a longer one is cut, so the answer stays short.
+const MAX_QUOTED_KEY_CHARS: usize = 64;
+
+/// `key` as a JSON string, cut after [`MAX_QUOTED_KEY_CHARS`] characters.
+fn quoted(key: &str) -> String {
+    match key.char_indices().nth(MAX_QUOTED_KEY_CHARS) {
+        None => Value::from(key).to_string(),
+        Some((cut, _)) => format!("{}...", Value::from(&key[..cut])),
+    }
+}
+
 /// A JSON body of type `T`, already checked against `T`'s schema in the spec.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpecJson<T>(pub T);
@@ -99,11 +111,14 @@ impl<T: ParseFromJSON + SpecSchema> ParsePayload for SpecJson<T> {
             )
             .into());
         }
-        let value: Value = serde_json::from_slice(&bytes).map_err(|error| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("The body is not valid JSON: {error}."),
-            )
+        let value = unique_keys::parse(&bytes).map_err(|error| {
+            let detail = match error {
+                JsonBodyError::Malformed(error) => format!("The body is not valid JSON: {error}."),
+                JsonBodyError::RepeatedKey(key) => {
+                    format!("The body has the key {} twice.", quoted(&key))
+                }
+            };
+            ApiError::new(StatusCode::BAD_REQUEST, detail)
         })?;
         let violations = component_validator(T::POINTER).violations(&value);
         if !violations.is_empty() {
@@ -205,6 +220,45 @@ mod tests {
         assert_eq!(three, r#"{"a":1}"#);
         let none = read_limited(chunked(&[], &taken), 7).await.unwrap();
         assert!(none.is_empty());
+    }
+
+    /// The problem `SpecJson<UserCreate>` refuses `json` with.
+    async fn refusal(json: &str) -> crate::generated::Problem {
+        use poem_openapi::payload::ParsePayload;
+
+        let (request, mut body) = poem::Request::builder()
+            .content_type("application/json")
+            .body(json.to_owned())
+            .split();
+        let error = <super::SpecJson<crate::generated::UserCreate> as ParsePayload>::from_request(
+            &request, &mut body,
+        )
+        .await
+        .expect_err(json);
+        error
+            .downcast::<crate::error::ApiError>()
+            .expect("a problem")
+            .problem
+    }
+
+    #[tokio::test]
+    async fn a_key_given_twice_is_a_400_naming_it() {
+        let problem =
+            refusal(r#"{"email": "a@x.co", "password": "abcdefghi1", "email": "b@x.co"}"#).await;
+        assert_eq!(problem.status, 400);
+        assert_eq!(
+            problem.detail.as_deref(),
+            Some(r#"The body has the key "email" twice."#)
+        );
+        let long = "k".repeat(100);
+        let problem = refusal(&format!(r#"{{"{long}": 1, "{long}": 2}}"#)).await;
+        assert_eq!(
+            problem.detail,
+            Some(format!(
+                r#"The body has the key "{}"... twice."#,
+                "k".repeat(64)
+            ))
+        );
     }
 
     #[tokio::test]

@@ -1,18 +1,21 @@
-//! What the generated code calls into: the validated JSON body extractor, the JSON
-//! answer written by serde (with its timestamps written in one piece), the bearer
-//! checker, the request context, and the hook for a handler that answers with a status
-//! its operation does not document.
+//! What the generated code calls into: the validated JSON body extractor, the form body
+//! extractor, the JSON answer written by serde (with its timestamps written in one
+//! piece), the bearer checker, the request context, and the hook for a handler that
+//! answers with a status its operation does not document.
 
 mod auth;
 mod body;
 pub mod context;
+mod form;
 mod json;
 mod pattern;
 pub mod rfc3339;
+mod unique_keys;
 mod upload;
 
 pub use auth::{Principal, check_bearer};
 pub use body::{BodyLimit, SpecJson, body_too_large};
+pub use form::{AsOAuth, AsProblem, OAuthInvalidRequest, SpecForm};
 pub use json::Json;
 pub use pattern::ParamPattern;
 pub use upload::{ImageBytes, Upload};

@@ -115,6 +115,57 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         assert_eq!(reply.json()["error"], error, "{form:?}");
         assert_eq!(reply.header("cache-control"), Some("no-store"));
     }
+    // A form that cannot be read (a field given twice, a value that is not UTF-8) is
+    // refused as RFC 6749 says, like a missing field: invalid_request, not a problem.
+    for form in [
+        format!(
+            "grant_type=password&username={email}&username=other%40example.com\
+             &password=correct-horse-7"
+        ),
+        format!("grant_type=password&username={email}&password=%FF%FE"),
+    ] {
+        let reply = contract
+            .send(
+                &v.op("createToken"),
+                post()
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(form.clone()),
+            )
+            .await;
+        assert_eq!(reply.status, 400, "{form}: {}", reply.text());
+        assert_eq!(reply.json()["error"], "invalid_request", "{form}");
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{form}");
+    }
+
+    // The Kelvin sign (U+212A) lower-cases to `k`. Registration refuses an address
+    // spelled with it, so login does not match it to the account it resembles either.
+    let kate = unique_email("kate");
+    register(server, contract, &kate, "correct-horse-7").await;
+    let kelvin = kate.replacen('k', "\u{212A}", 1);
+    let login = contract
+        .send(
+            &v.op("createToken"),
+            post().form(&[
+                ("grant_type", "password"),
+                ("username", kelvin.as_str()),
+                ("password", "correct-horse-7"),
+            ]),
+        )
+        .await;
+    assert_eq!(login.status, 400, "{}", login.text());
+    assert_eq!(login.json()["error"], "invalid_grant");
+    let registration = contract
+        .send(
+            &v.op("createUser"),
+            server
+                .http
+                .post(v.url(server, "/users"))
+                .json(&serde_json::json!({"email": kelvin, "password": "correct-horse-7"})),
+        )
+        .await;
+    assert_eq!(registration.status, 422, "{}", registration.text());
+    assert_eq!(registration.json()["errors"][0]["field"], "email");
+
     let wrong_password = contract
         .send(
             &v.op("createToken"),

@@ -108,12 +108,29 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         .send(&v.op("createProduct"), http.post(&list_url).json(&new))
         .await;
     assert_eq!(anonymous.status, 401);
-    for body in [
-        json!({"name": "", "price_cents": 1, "currency": "EUR"}),
-        json!({"name": "x", "price_cents": -1, "currency": "EUR"}),
-        json!({"name": "x", "price_cents": 1, "currency": "euro"}),
-        json!({"name": "x", "price_cents": 1.5, "currency": "EUR"}),
-        json!({"name": "x", "price_cents": 1, "currency": "EUR", "id": 5}),
+    for (body, fields) in [
+        (
+            json!({"name": "", "price_cents": 1, "currency": "EUR"}),
+            &["name"][..],
+        ),
+        (
+            json!({"name": "x", "price_cents": -1, "currency": "EUR"}),
+            &["price_cents"],
+        ),
+        (
+            json!({"name": "x", "price_cents": 1, "currency": "euro"}),
+            &["currency"],
+        ),
+        (
+            json!({"name": "x", "price_cents": 1.5, "currency": "EUR"}),
+            &["price_cents"],
+        ),
+        (
+            json!({"name": "x", "price_cents": 1, "currency": "EUR", "id": 5}),
+            &["id"],
+        ),
+        (json!({}), &["name", "price_cents", "currency"]),
+        (json!({"name": "x"}), &["price_cents", "currency"]),
     ] {
         let reply = contract
             .send(
@@ -122,6 +139,11 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
             )
             .await;
         assert_eq!(reply.status, 422, "{body}");
+        let mut named = super::users::field_names(&reply.json());
+        named.sort();
+        let mut expected: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        expected.sort();
+        assert_eq!(named, expected, "{body}");
     }
     super::exercise_bad_json_bodies(contract, &v.op("createProduct"), || {
         http.post(&list_url).bearer_auth(&token)

@@ -123,6 +123,32 @@ async fn authentication_accepts_the_right_password_only() {
     }
 }
 
+/// The Kelvin sign (U+212A) lower-cases to `k`: an address spelled with it is refused by
+/// registration and by login alike, not matched at login to the account it resembles.
+#[tokio::test]
+async fn an_address_registration_refuses_logs_into_no_account() {
+    for (backend, users) in services().await {
+        users
+            .register(new_user("kate@example.com", PASSWORD))
+            .await
+            .expect(backend);
+        let kelvin = "\u{212A}ate@example.com";
+        let login = users.authenticate(kelvin, PASSWORD).await;
+        assert!(
+            matches!(login, Err(DomainError::InvalidCredentials)),
+            "{backend}: {login:?}"
+        );
+        match users.register(new_user(kelvin, PASSWORD)).await {
+            Err(DomainError::InvalidInput { field, .. }) => assert_eq!(field, "email"),
+            other => panic!("{backend}: {other:?}"),
+        }
+        users
+            .authenticate("KATE@example.COM", PASSWORD)
+            .await
+            .expect(backend);
+    }
+}
+
 #[tokio::test]
 async fn only_a_hash_is_stored() {
     for (backend, users) in services().await {
