@@ -578,12 +578,15 @@ fn read_body(body: &RequestBody, location: &str) -> Result<Body> {
         }
     };
     let ident = format_ident!("{}", schema_name.to_upper_camel_case());
-    match content_type.as_str() {
-        "application/json" => Ok(Body::Json(ident)),
+    if crate::media::is_json(content_type) {
+        return Ok(Body::Json(ident));
+    }
+    match crate::media::essence(content_type).as_str() {
         "application/x-www-form-urlencoded" => Ok(Body::Form(ident)),
-        other => Err(SpecError::new(
-            format!("{location}.content.{other}"),
-            "request bodies may be application/json or application/x-www-form-urlencoded",
+        _ => Err(SpecError::new(
+            format!("{location}.content.{content_type}"),
+            "request bodies may be JSON (application/json or application/*+json) \
+             or application/x-www-form-urlencoded",
         )),
     }
 }
@@ -765,8 +768,8 @@ fn read_payload(content_type: &str, media: &MediaType, location: &str) -> Result
             )),
         };
     }
-    let is_json = content_type == "application/json" || content_type.ends_with("+json");
-    let is_text = content_type.starts_with("text/") || content_type == "application/yaml";
+    let is_json = crate::media::is_json(content_type);
+    let is_text = crate::media::is_text(content_type);
     match schema {
         ReferenceOr::Reference { reference } if is_json => {
             let name = schema_ref_name(reference, &schema_location)?;
