@@ -10,12 +10,12 @@ mod error;
 mod extensions;
 mod media;
 mod models;
+mod names;
 mod operations;
 
-use heck::ToUpperCamelCase;
 use openapiv3::{Header, OpenAPI, Parameter, ReferenceOr, RequestBody, Response, SecurityScheme};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use error::Result;
 pub use error::SpecError;
@@ -70,6 +70,8 @@ pub struct Spec {
     pub runtime: syn::Path,
     pub problem_schema: String,
     pub middleware_headers: Vec<String>,
+    /// The Rust names of what the spec names.
+    pub names: names::SpecNames,
 }
 
 /// Parses a spec written in JSON (a document whose first character, after whitespace
@@ -137,7 +139,9 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let doc = parse(spec_yaml)?;
     let runtime = syn::parse_str::<syn::Path>(&options.runtime)
         .map_err(|e| SpecError::new("(options.runtime)", e.to_string()))?;
+    let names = names::SpecNames::new(&doc)?;
     let spec = Spec {
+        names,
         doc,
         runtime,
         problem_schema: options.problem_schema.clone(),
@@ -146,7 +150,7 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let ops = operations::read_operations(&spec)?;
     let models = models::generate_models(&spec)?;
     let security = security_schemes(&spec)?;
-    let tags = tags_enum(&spec);
+    let tags = tags_enum(&spec)?;
     let operations = operations::generate_operations(&spec, &ops)?;
     let table = operation_table(&ops, &spec.middleware_headers);
     let runtime = &spec.runtime;
@@ -279,7 +283,7 @@ fn security_schemes(spec: &Spec) -> Result<TokenStream> {
                 description,
                 ..
             }) if scheme.eq_ignore_ascii_case("bearer") => {
-                let ident = format_ident!("{}", name.to_upper_camel_case());
+                let ident = spec.names.scheme(name, &location)?;
                 let doc = doc_attr(description.as_deref());
                 let format = bearer_format
                     .as_deref()
@@ -304,22 +308,26 @@ fn security_schemes(spec: &Spec) -> Result<TokenStream> {
     Ok(quote! { #(#items)* })
 }
 
-fn tags_enum(spec: &Spec) -> TokenStream {
-    let variants = spec.doc.tags.iter().map(|tag| {
-        let ident = format_ident!("{}", tag.name.to_upper_camel_case());
+fn tags_enum(spec: &Spec) -> Result<TokenStream> {
+    let mut variants = Vec::new();
+    for (index, tag) in spec.doc.tags.iter().enumerate() {
+        let ident = &spec
+            .names
+            .tag(&tag.name, &format!("tags[{index}]"))?
+            .variant;
         let name = &tag.name;
         let doc = doc_attr(tag.description.as_deref());
-        quote! {
+        variants.push(quote! {
             #doc
             #[oai(rename = #name)]
             #ident,
-        }
-    });
-    quote! {
+        });
+    }
+    Ok(quote! {
         /// The spec's tags; each names one trait.
         #[derive(poem_openapi::Tags)]
         pub enum ApiTags { #(#variants)* }
-    }
+    })
 }
 
 fn operation_table(ops: &[operations::Op], middleware_headers: &[String]) -> TokenStream {
