@@ -20,20 +20,27 @@ use crate::{Spec, doc_attr};
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
-/// The name of the component a `$ref` points at, or an error naming `location`.
-pub fn schema_ref_name<'a>(reference: &'a str, location: &str) -> Result<&'a str> {
-    reference.strip_prefix(SCHEMA_PREFIX).ok_or_else(|| {
+/// The name of the component a `$ref` points at, or an error naming `location`. The
+/// reference is a JSON pointer: `~1` stands for `/` and `~0` for `~` in the name.
+pub fn schema_ref_name(reference: &str, location: &str) -> Result<String> {
+    let escaped = reference.strip_prefix(SCHEMA_PREFIX).ok_or_else(|| {
         SpecError::new(
             location,
             format!("`$ref: {reference}` must point into {SCHEMA_PREFIX}"),
         )
-    })
+    })?;
+    Ok(escaped.replace("~1", "/").replace("~0", "~"))
+}
+
+/// A component name as a segment of a JSON pointer (`/` as `~1`, `~` as `~0`).
+fn pointer_segment(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// The type of the component a `$ref` points at, or an error naming `location`.
 pub fn schema_ident(spec: &Spec, reference: &str, location: &str) -> Result<proc_macro2::Ident> {
     let name = schema_ref_name(reference, location)?;
-    spec.names.schema(name, location)
+    spec.names.schema(&name, location)
 }
 
 /// How to name the enum an inline string enum schema becomes: `base` (in `Case::Type`),
@@ -155,7 +162,7 @@ fn named_schema(spec: &Spec, name: &str, schema: &Schema, location: &str) -> Res
                     ));
                 }
             }
-            let pointer = format!("/components/schemas/{name}");
+            let pointer = format!("/components/schemas/{}", pointer_segment(name));
             Ok(quote! {
                 #doc
                 #[derive(Debug, Clone, PartialEq, poem_openapi::Object, serde::Serialize, serde::Deserialize)]
@@ -266,19 +273,26 @@ fn string_enum(
     })
 }
 
-/// A string enum's values; `null` among them is refused.
+/// A string enum's values; `null` among them, or a value listed twice, is refused.
 pub fn enum_values<'a>(values: &'a [Option<String>], location: &str) -> Result<Vec<&'a str>> {
-    values
-        .iter()
-        .map(|value| {
-            value.as_deref().ok_or_else(|| {
-                SpecError::new(
-                    format!("{location}.enum"),
-                    "`null` in an enum is not supported; use `nullable: true`",
-                )
-            })
-        })
-        .collect()
+    let mut seen = std::collections::HashSet::new();
+    let mut texts = Vec::new();
+    for value in values {
+        let Some(value) = value.as_deref() else {
+            return Err(SpecError::new(
+                format!("{location}.enum"),
+                "`null` in an enum is not supported; use `nullable: true`",
+            ));
+        };
+        if !seen.insert(value) {
+            return Err(SpecError::new(
+                format!("{location}.enum"),
+                format!("`{value}` is listed twice"),
+            ));
+        }
+        texts.push(value);
+    }
+    Ok(texts)
 }
 
 /// The Rust type of an inline (non-`$ref`) schema. String enums become a new enum named

@@ -867,7 +867,7 @@ fn read_payload(
             Ok(Payload {
                 content_type: content_type.to_string(),
                 ty: quote! { Json<#ident> },
-                schema: Some(name.to_string()),
+                schema: Some(name),
             })
         }
         ReferenceOr::Item(schema) => {

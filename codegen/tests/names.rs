@@ -188,3 +188,29 @@ fn a_tag_declared_twice_is_refused() {
     let error = generate(&spec, &Options::default()).expect_err("refused");
     assert_eq!(error.location, "tags[1]", "{error}");
 }
+
+#[test]
+fn a_ref_is_a_json_pointer_with_escapes() {
+    let spec = AWKWARD.replace("    Pet:\n", "    \"a/b~c\":\n").replace(
+        "Pet: {$ref: \"#/components/schemas/Pet\"}",
+        "Pet: {$ref: \"#/components/schemas/a~1b~0c\"}",
+    );
+    let code = generate(&spec, &Options::default()).expect("generates");
+    assert!(code.contains("pub struct ABC {"), "{code}");
+    assert!(code.contains("pub pet2: Option<ABC>"), "{code}");
+    assert!(
+        code.contains("const POINTER: &'static str = \"/components/schemas/a~1b~0c\";"),
+        "{code}"
+    );
+}
+
+#[test]
+fn an_enum_value_listed_twice_is_refused() {
+    let spec = AWKWARD.replace("\"a-b\", \"a_b\"]", "\"a-b\", \"a-b\"]");
+    let error = generate(&spec, &Options::default()).expect_err("refused");
+    assert_eq!(
+        error.location,
+        "components.schemas.io.k8s.Pod.properties.phase.enum"
+    );
+    assert!(error.message.contains("`a-b` is listed twice"), "{error}");
+}
