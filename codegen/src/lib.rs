@@ -8,13 +8,14 @@
 
 mod error;
 mod extensions;
+mod media;
 mod models;
+mod names;
 mod operations;
 
-use heck::ToUpperCamelCase;
 use openapiv3::{Header, OpenAPI, Parameter, ReferenceOr, RequestBody, Response, SecurityScheme};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use error::Result;
 pub use error::SpecError;
@@ -70,16 +71,15 @@ pub struct Spec {
     pub runtime: syn::Path,
     pub problem_schema: String,
     pub middleware_headers: Vec<String>,
+    /// The Rust names of what the spec names.
+    pub names: names::SpecNames,
 }
 
-/// Parses a spec written in YAML (or JSON, which is YAML).
-pub fn parse(spec_yaml: &str) -> Result<OpenAPI> {
-    let doc: OpenAPI = serde_yaml_ng::from_str(spec_yaml).map_err(|e| {
-        SpecError::new(
-            yaml_location(&e),
-            format!("not a valid OpenAPI 3.0 document: {e}"),
-        )
-    })?;
+/// Parses a spec written in JSON (a document whose first character, after whitespace
+/// and a byte order mark, is `{`) or YAML (anything else). JSON is read by a JSON
+/// parser: YAML's reader refuses some valid JSON, such as `\ud83d\ude00` surrogate pairs.
+pub fn parse(spec_text: &str) -> Result<OpenAPI> {
+    let doc: OpenAPI = from_text(spec_text, "not a valid OpenAPI 3.0 document")?;
     if !doc.openapi.starts_with("3.0.") {
         return Err(SpecError::new(
             "openapi",
@@ -92,6 +92,29 @@ pub fn parse(spec_yaml: &str) -> Result<OpenAPI> {
     Ok(doc)
 }
 
+/// Whether a spec's text is a JSON document rather than YAML.
+fn is_json(spec_text: &str) -> bool {
+    spec_text
+        .trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace())
+        .starts_with('{')
+}
+
+/// Reads a spec's text as JSON or YAML (see [`parse`]); `what` opens the error message.
+fn from_text<T: serde::de::DeserializeOwned>(spec_text: &str, what: &str) -> Result<T> {
+    if is_json(spec_text) {
+        let text = spec_text.trim_start_matches('\u{feff}');
+        serde_json::from_str(text).map_err(|e| {
+            SpecError::new(
+                format!("line {} column {}", e.line(), e.column()),
+                format!("{what}: {e}"),
+            )
+        })
+    } else {
+        serde_yaml_ng::from_str(spec_text)
+            .map_err(|e| SpecError::new(yaml_location(&e), format!("{what}: {e}")))
+    }
+}
+
 fn yaml_location(e: &serde_yaml_ng::Error) -> String {
     match e.location() {
         Some(at) => format!("line {} column {}", at.line(), at.column()),
@@ -100,9 +123,8 @@ fn yaml_location(e: &serde_yaml_ng::Error) -> String {
 }
 
 /// The spec as JSON (what `/openapi.json` serves and what validators compile).
-pub fn to_json(spec_yaml: &str) -> std::result::Result<String, SpecError> {
-    let value: serde_json::Value = serde_yaml_ng::from_str(spec_yaml)
-        .map_err(|e| SpecError::new(yaml_location(&e), format!("not valid YAML: {e}")))?;
+pub fn to_json(spec_text: &str) -> std::result::Result<String, SpecError> {
+    let value: serde_json::Value = from_text(spec_text, "not valid JSON or YAML")?;
     serde_json::to_string_pretty(&value).map_err(|e| SpecError::new("(document)", e.to_string()))
 }
 
@@ -118,7 +140,9 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let doc = parse(spec_yaml)?;
     let runtime = syn::parse_str::<syn::Path>(&options.runtime)
         .map_err(|e| SpecError::new("(options.runtime)", e.to_string()))?;
+    let names = names::SpecNames::new(&doc)?;
     let spec = Spec {
+        names,
         doc,
         runtime,
         problem_schema: options.problem_schema.clone(),
@@ -127,7 +151,7 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let ops = operations::read_operations(&spec)?;
     let models = models::generate_models(&spec)?;
     let security = security_schemes(&spec)?;
-    let tags = tags_enum(&spec);
+    let tags = tags_enum(&spec)?;
     let operations = operations::generate_operations(&spec, &ops)?;
     let table = operation_table(&ops, &spec.middleware_headers);
     let runtime = &spec.runtime;
@@ -260,7 +284,7 @@ fn security_schemes(spec: &Spec) -> Result<TokenStream> {
                 description,
                 ..
             }) if scheme.eq_ignore_ascii_case("bearer") => {
-                let ident = format_ident!("{}", name.to_upper_camel_case());
+                let ident = spec.names.scheme(name, &location)?;
                 let doc = doc_attr(description.as_deref());
                 let format = bearer_format
                     .as_deref()
@@ -285,22 +309,26 @@ fn security_schemes(spec: &Spec) -> Result<TokenStream> {
     Ok(quote! { #(#items)* })
 }
 
-fn tags_enum(spec: &Spec) -> TokenStream {
-    let variants = spec.doc.tags.iter().map(|tag| {
-        let ident = format_ident!("{}", tag.name.to_upper_camel_case());
+fn tags_enum(spec: &Spec) -> Result<TokenStream> {
+    let mut variants = Vec::new();
+    for (index, tag) in spec.doc.tags.iter().enumerate() {
+        let ident = &spec
+            .names
+            .tag(&tag.name, &format!("tags[{index}]"))?
+            .variant;
         let name = &tag.name;
         let doc = doc_attr(tag.description.as_deref());
-        quote! {
+        variants.push(quote! {
             #doc
             #[oai(rename = #name)]
             #ident,
-        }
-    });
-    quote! {
+        });
+    }
+    Ok(quote! {
         /// The spec's tags; each names one trait.
         #[derive(poem_openapi::Tags)]
         pub enum ApiTags { #(#variants)* }
-    }
+    })
 }
 
 fn operation_table(ops: &[operations::Op], middleware_headers: &[String]) -> TokenStream {
@@ -434,4 +462,35 @@ pub(crate) fn doc_attr(text: Option<&str>) -> TokenStream {
         quote! { #[doc = #line] }
     });
     quote! { #(#lines)* }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JSON spec whose title holds a surrogate-pair escape (an emoji), valid JSON that
+    /// YAML readers refuse.
+    const JSON_SPEC: &str = "\u{feff}  {\"openapi\": \"3.0.3\", \
+        \"info\": {\"title\": \"pets \\ud83d\\ude00\", \"version\": \"1\"}, \"paths\": {}}";
+
+    #[test]
+    fn a_json_spec_is_read_as_json() {
+        let doc = parse(JSON_SPEC).expect("parses");
+        assert_eq!(doc.info.title, "pets \u{1f600}");
+        let json = to_json(JSON_SPEC).expect("converts");
+        assert!(json.contains("pets \u{1f600}"), "{json}");
+    }
+
+    #[test]
+    fn a_yaml_spec_is_read_as_yaml() {
+        let doc =
+            parse("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n").expect("parses");
+        assert_eq!(doc.info.title, "t");
+    }
+
+    #[test]
+    fn broken_json_is_refused_with_its_line_and_column() {
+        let error = parse("{\"openapi\": \"3.0.3\",\n  \"info\": }").expect_err("refused");
+        assert_eq!(error.location, "line 2 column 11", "{error}");
+    }
 }

@@ -7,27 +7,48 @@
 //! keeps one regex dialect (ECMA-262, as in the client and the tests) and lets a 422
 //! list every offending field at once.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
     StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::error::{Result, SpecError};
+use crate::names::{Case, Namer, convert, fallback, variant_names};
 use crate::{Spec, doc_attr};
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
-/// The name of the component a `$ref` points at, or an error naming `location`.
-pub fn schema_ref_name<'a>(reference: &'a str, location: &str) -> Result<&'a str> {
-    reference.strip_prefix(SCHEMA_PREFIX).ok_or_else(|| {
+/// The name of the component a `$ref` points at, or an error naming `location`. The
+/// reference is a JSON pointer: `~1` stands for `/` and `~0` for `~` in the name.
+pub fn schema_ref_name(reference: &str, location: &str) -> Result<String> {
+    let escaped = reference.strip_prefix(SCHEMA_PREFIX).ok_or_else(|| {
         SpecError::new(
             location,
             format!("`$ref: {reference}` must point into {SCHEMA_PREFIX}"),
         )
-    })
+    })?;
+    Ok(escaped.replace("~1", "/").replace("~0", "~"))
+}
+
+/// A component name as a segment of a JSON pointer (`/` as `~1`, `~` as `~0`).
+fn pointer_segment(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// The type of the component a `$ref` points at, or an error naming `location`.
+pub fn schema_ident(spec: &Spec, reference: &str, location: &str) -> Result<proc_macro2::Ident> {
+    let name = schema_ref_name(reference, location)?;
+    spec.names.schema(&name, location)
+}
+
+/// How to name the enum an inline string enum schema becomes: `base` (in `Case::Type`),
+/// numbered if taken; `key` says which schema it is, so that asking twice for the same
+/// schema gives the same type.
+pub struct EnumName {
+    pub key: (&'static str, String, String),
+    pub base: String,
 }
 
 /// Every component schema as Rust items, plus the inline enums their properties need.
@@ -44,15 +65,15 @@ pub fn generate_models(spec: &Spec) -> Result<TokenStream> {
                 "a component schema must be defined here, not a `$ref` to another",
             ));
         };
-        items.push(named_schema(name, schema, &location)?);
+        items.push(named_schema(spec, name, schema, &location)?);
     }
     Ok(quote! { #(#items)* })
 }
 
-fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStream> {
+fn named_schema(spec: &Spec, name: &str, schema: &Schema, location: &str) -> Result<TokenStream> {
+    let ident = spec.names.schema(name, location)?;
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
-            let ident = format_ident!("{}", name.to_upper_camel_case());
             let doc = doc_attr(schema.schema_data.description.as_deref());
             let closed = matches!(
                 object.additional_properties,
@@ -72,24 +93,26 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
             };
             let mut fields = Vec::new();
             let mut extra = Vec::new();
-            for (prop, prop_schema) in &object.properties {
+            let mut field_names = Namer::default();
+            for (index, (prop, prop_schema)) in object.properties.iter().enumerate() {
                 let prop_location = format!("{location}.properties.{prop}");
+                let field_name =
+                    field_names.name(prop, Case::Value, &fallback(prop, index, Case::Value));
+                let field_ident = crate::names::ident(&field_name, &prop_location)?;
                 let required = object.required.iter().any(|r| r == prop);
                 let timestamp =
                     matches!(prop_schema, ReferenceOr::Item(inner) if is_date_time(inner));
                 let (ty, nullable, prop_doc) = match prop_schema {
                     ReferenceOr::Reference { reference } => {
-                        let target = schema_ref_name(reference, &prop_location)?;
-                        let target_ident = format_ident!("{}", target.to_upper_camel_case());
+                        let target_ident = schema_ident(spec, reference, &prop_location)?;
                         (quote! { #target_ident }, false, None)
                     }
                     // `allOf: [$ref]` with `nullable: true`: OpenAPI 3.0's way to say
                     // "this component, or null" (a `$ref` cannot carry `nullable`).
                     ReferenceOr::Item(inner) if single_ref(inner).is_some() => {
                         let reference = single_ref(inner).unwrap_or_default();
-                        let target =
-                            schema_ref_name(reference, &format!("{prop_location}.allOf[0]"))?;
-                        let target_ident = format_ident!("{}", target.to_upper_camel_case());
+                        let target_ident =
+                            schema_ident(spec, reference, &format!("{prop_location}.allOf[0]"))?;
                         (
                             quote! { #target_ident },
                             inner.schema_data.nullable,
@@ -104,8 +127,14 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
                                  remove `default` and say it in the description",
                             ));
                         }
-                        let enum_name = format!("{name}{}", prop.to_upper_camel_case());
-                        let ty = inline_type(inner, &prop_location, &enum_name, &mut extra)?;
+                        let enum_name = EnumName {
+                            key: ("property", name.to_string(), prop.clone()),
+                            base: format!(
+                                "{ident}{}",
+                                convert(prop, Case::Type, &fallback(prop, index, Case::Type))
+                            ),
+                        };
+                        let ty = inline_type(spec, inner, &prop_location, &enum_name, &mut extra)?;
                         (
                             ty,
                             inner.schema_data.nullable,
@@ -115,6 +144,7 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
                 };
                 fields.push(field(
                     prop,
+                    field_ident,
                     Field {
                         ty,
                         required,
@@ -132,7 +162,7 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
                     ));
                 }
             }
-            let pointer = format!("/components/schemas/{name}");
+            let pointer = format!("/components/schemas/{}", pointer_segment(name));
             Ok(quote! {
                 #doc
                 #[derive(Debug, Clone, PartialEq, poem_openapi::Object, serde::Serialize, serde::Deserialize)]
@@ -148,7 +178,7 @@ fn named_schema(name: &str, schema: &Schema, location: &str) -> Result<TokenStre
             })
         }
         SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-            string_enum(name, &string.enumeration, schema, location)
+            string_enum(name, &ident, &string.enumeration, schema, location)
         }
         _ => Err(SpecError::new(
             location,
@@ -177,14 +207,13 @@ struct Field {
     timestamp: bool,
 }
 
-fn field(prop: &str, field: Field, doc: Option<&str>) -> TokenStream {
+fn field(prop: &str, ident: proc_macro2::Ident, field: Field, doc: Option<&str>) -> TokenStream {
     let Field {
         ty,
         required,
         nullable,
         timestamp,
     } = field;
-    let ident = field_ident(prop);
     let doc = doc_attr(doc);
     // Optional and not nullable: absent on the wire when None (never `null`, which the
     // schema would refuse). Required and nullable: always present, `null` when None.
@@ -217,33 +246,19 @@ fn is_date_time(schema: &Schema) -> bool {
     )
 }
 
-/// A property name as a Rust field name (`type` becomes `r#type`).
-pub fn field_ident(prop: &str) -> proc_macro2::Ident {
-    let snake = prop.to_snake_case();
-    if syn::parse_str::<syn::Ident>(&snake).is_ok() {
-        format_ident!("{}", snake)
-    } else {
-        format_ident!("r#{}", snake)
-    }
-}
-
 fn string_enum(
     name: &str,
+    ident: &proc_macro2::Ident,
     values: &[Option<String>],
     schema: &Schema,
     location: &str,
 ) -> Result<TokenStream> {
-    let ident = format_ident!("{}", name.to_upper_camel_case());
     let doc = doc_attr(schema.schema_data.description.as_deref());
+    let values = enum_values(values, location)?;
+    let names = variant_names(values.iter().copied());
     let mut variants = Vec::new();
-    for value in values {
-        let Some(value) = value else {
-            return Err(SpecError::new(
-                format!("{location}.enum"),
-                "`null` in an enum is not supported; use `nullable: true`",
-            ));
-        };
-        let variant = format_ident!("{}", value.to_upper_camel_case());
+    for (value, variant) in values.iter().zip(names) {
+        let variant = crate::names::ident(&variant, &format!("{location}.enum"))?;
         variants.push(quote! {
             #[oai(rename = #value)]
             #[serde(rename = #value)]
@@ -258,25 +273,52 @@ fn string_enum(
     })
 }
 
+/// A string enum's values; `null` among them, or a value listed twice, is refused.
+pub fn enum_values<'a>(values: &'a [Option<String>], location: &str) -> Result<Vec<&'a str>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut texts = Vec::new();
+    for value in values {
+        let Some(value) = value.as_deref() else {
+            return Err(SpecError::new(
+                format!("{location}.enum"),
+                "`null` in an enum is not supported; use `nullable: true`",
+            ));
+        };
+        if !seen.insert(value) {
+            return Err(SpecError::new(
+                format!("{location}.enum"),
+                format!("`{value}` is listed twice"),
+            ));
+        }
+        texts.push(value);
+    }
+    Ok(texts)
+}
+
 /// The Rust type of an inline (non-`$ref`) schema. String enums become a new enum named
 /// `enum_name`, pushed onto `extra`.
 pub fn inline_type(
+    spec: &Spec,
     schema: &Schema,
     location: &str,
-    enum_name: &str,
+    enum_name: &EnumName,
     extra: &mut Vec<TokenStream>,
 ) -> Result<TokenStream> {
     reject_unsupported_data(schema, location)?;
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(string)) => {
             if !string.enumeration.is_empty() {
+                let ident =
+                    spec.names
+                        .late_type(enum_name.key.clone(), &enum_name.base, location)?;
+                let name = ident.to_string();
                 extra.push(string_enum(
-                    enum_name,
+                    &name,
+                    &ident,
                     &string.enumeration,
                     schema,
                     location,
                 )?);
-                let ident = format_ident!("{}", enum_name);
                 return Ok(quote! { #ident });
             }
             Ok(match &string.format {
@@ -338,12 +380,11 @@ pub fn inline_type(
                     return Err(SpecError::new(location, "an array needs `items`"));
                 }
                 Some(ReferenceOr::Reference { reference }) => {
-                    let target = schema_ref_name(reference, &items_location)?;
-                    let ident = format_ident!("{}", target.to_upper_camel_case());
+                    let ident = schema_ident(spec, reference, &items_location)?;
                     quote! { #ident }
                 }
                 Some(ReferenceOr::Item(item)) => {
-                    inline_type(item, &items_location, enum_name, extra)?
+                    inline_type(spec, item, &items_location, enum_name, extra)?
                 }
             };
             Ok(quote! { Vec<#item> })

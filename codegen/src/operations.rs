@@ -2,7 +2,6 @@
 //! response enum per operation (a variant per documented status, nothing else), and a
 //! poem-openapi adapter per tag that extracts the typed inputs and calls the trait.
 
-use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{
     Header, MediaType, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
     Response, Schema, SchemaKind, StatusCode, StringFormat, StringType, Type,
@@ -12,7 +11,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::error::{Result, SpecError};
-use crate::models::{inline_type, schema_ref_name};
+use crate::models::{EnumName, enum_values, inline_type, schema_ident};
+use crate::names::{Case, Namer, convert, fallback, variant_names};
 use crate::{Spec, doc_attr};
 
 /// One operation, read from the spec and checked.
@@ -21,6 +21,12 @@ pub struct Op {
     /// The trait method serving it: `x-handler`, or the operationId. Operations that
     /// name the same handler (v1 and v2 of an unchanged operation) share one method.
     pub handler: String,
+    /// The trait method's name.
+    pub handler_ident: proc_macro2::Ident,
+    /// The adapter method's name.
+    pub adapter_ident: proc_macro2::Ident,
+    /// The response enum's name.
+    pub response_ident: proc_macro2::Ident,
     pub method: String,
     pub path: String,
     pub tag: String,
@@ -60,6 +66,8 @@ impl Op {
 
 pub struct Param {
     pub name: String,
+    /// The argument's name in the trait method and the adapter.
+    pub ident: proc_macro2::Ident,
     pub location: ParamIn,
     pub ty: TokenStream,
     pub required: bool,
@@ -245,6 +253,10 @@ fn read_operation(
         .clone()
         .ok_or_else(|| SpecError::new(location, "every operation needs an operationId"))?;
     let handler = crate::extensions::handler(op, location)?.unwrap_or_else(|| id.clone());
+    let handler_ident = spec.names.handler(&handler, location)?;
+    let adapter_ident = spec
+        .names
+        .adapter_method(&id, &format!("{location}.operationId"))?;
     let tag = match op.tags.as_slice() {
         [tag] => tag.clone(),
         _ => {
@@ -279,12 +291,23 @@ fn read_operation(
         read_params.push(read_param(
             spec,
             &handler,
+            index,
             param,
             &param_location,
             &mut extra,
         )?);
     }
     read_params.sort_by_key(|p| p.location);
+    // Arguments sit beside `auth` and `body` in the trait method and the adapter.
+    let mut arguments = Namer::with_reserved(&["auth", "body"]);
+    for (index, param) in read_params.iter_mut().enumerate() {
+        let name = arguments.name(
+            &param.name,
+            Case::Value,
+            &fallback(&param.name, index, Case::Value),
+        );
+        param.ident = crate::names::ident(&name, &format!("{location}.parameters"))?;
+    }
     for segment in path.split('/') {
         if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
             && !read_params
@@ -302,7 +325,7 @@ fn read_operation(
         Some(body) => {
             let body_location = format!("{location}.requestBody");
             let body = spec.resolve_request_body(body, &body_location)?;
-            Some(read_body(body, &body_location)?)
+            Some(read_body(spec, body, &body_location)?)
         }
     };
     let responses = read_responses(spec, op, location)?;
@@ -320,9 +343,17 @@ fn read_operation(
                 && segment[1..].chars().all(|c| c.is_ascii_digit())
         })
         .map(str::to_string);
+    let response_ident = spec.names.late_type(
+        ("response", handler.clone(), String::new()),
+        &format!("{}Response", convert(&handler, Case::Type, "Operation")),
+        location,
+    )?;
     Ok(Op {
         id,
         handler,
+        handler_ident,
+        adapter_ident,
+        response_ident,
         method: method.to_string(),
         path: path.to_string(),
         tag,
@@ -370,6 +401,7 @@ fn read_security(spec: &Spec, op: &Operation, location: &str) -> Result<Option<S
 fn read_param(
     spec: &Spec,
     op_id: &str,
+    index: usize,
     param: &Parameter,
     location: &str,
     extra: &mut Vec<TokenStream>,
@@ -405,11 +437,22 @@ fn read_param(
         }
     };
     let schema_location = format!("{location}.schema");
-    let enum_name = format!(
+    let base = format!(
         "{}{}",
-        op_id.to_upper_camel_case(),
-        data.name.to_upper_camel_case()
+        convert(op_id, Case::Type, "Operation"),
+        convert(
+            &data.name,
+            Case::Type,
+            &fallback(&data.name, index, Case::Type)
+        )
     );
+    // Keyed by the handler, the parameter's place and name: operations sharing a
+    // handler share its types.
+    let key_item = format!("{:?}:{}", location_kind as u8, data.name);
+    let enum_name = EnumName {
+        key: ("parameter", op_id.to_string(), key_item.clone()),
+        base,
+    };
     if matches!(
         schema.schema_kind,
         SchemaKind::Type(Type::Array(_) | Type::Object(_))
@@ -420,7 +463,7 @@ fn read_param(
         ));
     }
     let mut local = Vec::new();
-    let ty = inline_type(schema, &schema_location, &enum_name, &mut local)?;
+    let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut local)?;
     let is_enum = !local.is_empty();
     extra.extend(local);
     let mut validators = param_validators(schema, &schema_location)?;
@@ -429,13 +472,21 @@ fn read_param(
         ..
     })) = &schema.schema_kind
     {
-        let (item, validator) = param_pattern(spec, &enum_name, pattern, &schema_location)?;
+        let key = ("pattern", op_id.to_string(), key_item);
+        let (item, validator) =
+            param_pattern(spec, key, &enum_name.base, pattern, &schema_location)?;
         extra.push(item);
         validators.push(validator);
     }
     let default = match &schema.schema_data.default {
         None => None,
-        Some(value) => Some(default_literal(value, &ty, is_enum, &schema_location)?),
+        Some(value) => Some(default_literal(
+            value,
+            &ty,
+            schema,
+            is_enum,
+            &schema_location,
+        )?),
     };
     if default.is_some() && data.required {
         return Err(SpecError::new(
@@ -445,6 +496,8 @@ fn read_param(
     }
     Ok(Param {
         name: data.name.clone(),
+        // Named with its neighbours once every parameter is read.
+        ident: format_ident!("unnamed"),
         location: location_kind,
         ty,
         required: data.required,
@@ -460,6 +513,7 @@ fn read_param(
 /// regex dialect cannot read (lookaround, backreferences) is refused with its location.
 fn param_pattern(
     spec: &Spec,
+    key: (&'static str, String, String),
     name: &str,
     pattern: &str,
     location: &str,
@@ -471,7 +525,8 @@ fn param_pattern(
         ));
     }
     let runtime = &spec.runtime;
-    let ident = format_ident!("{}_PATTERN", name.to_shouty_snake_case());
+    let base = format!("{}_PATTERN", convert(name, Case::Static, "PARAMETER"));
+    let ident = spec.names.late_static(key, &base, location)?;
     let item = quote! {
         static #ident: #runtime::ParamPattern = #runtime::ParamPattern::new(#pattern);
     };
@@ -536,6 +591,7 @@ fn param_validators(schema: &Schema, location: &str) -> Result<Vec<TokenStream>>
 fn default_literal(
     value: &serde_json::Value,
     ty: &TokenStream,
+    schema: &Schema,
     is_enum: bool,
     location: &str,
 ) -> Result<TokenStream> {
@@ -547,7 +603,22 @@ fn default_literal(
     };
     if is_enum {
         let text = value.as_str().ok_or_else(wrong)?;
-        let variant = format_ident!("{}", text.to_upper_camel_case());
+        let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+            return Err(wrong());
+        };
+        let values = enum_values(&string.enumeration, location)?;
+        let names = variant_names(values.iter().copied());
+        let variant = values
+            .iter()
+            .position(|v| *v == text)
+            .map(|index| &names[index])
+            .ok_or_else(|| {
+                SpecError::new(
+                    format!("{location}.default"),
+                    format!("default `{text}` is not one of the enum's values"),
+                )
+            })?;
+        let variant = crate::names::ident(variant, &format!("{location}.default"))?;
         return Ok(quote! { #ty::#variant });
     }
     let ty_text = ty.to_string();
@@ -574,7 +645,7 @@ fn default_literal(
     })
 }
 
-fn read_body(body: &RequestBody, location: &str) -> Result<Body> {
+fn read_body(spec: &Spec, body: &RequestBody, location: &str) -> Result<Body> {
     if !body.required {
         return Err(SpecError::new(
             location,
@@ -594,8 +665,10 @@ fn read_body(body: &RequestBody, location: &str) -> Result<Body> {
         ));
     };
     let media_location = format!("{location}.content.{content_type}.schema");
-    let schema_name = match &media.schema {
-        Some(ReferenceOr::Reference { reference }) => schema_ref_name(reference, &media_location)?,
+    let ident = match &media.schema {
+        Some(ReferenceOr::Reference { reference }) => {
+            schema_ident(spec, reference, &media_location)?
+        }
         _ => {
             return Err(SpecError::new(
                 media_location,
@@ -603,13 +676,15 @@ fn read_body(body: &RequestBody, location: &str) -> Result<Body> {
             ));
         }
     };
-    let ident = format_ident!("{}", schema_name.to_upper_camel_case());
-    match content_type.as_str() {
-        "application/json" => Ok(Body::Json(ident)),
+    if crate::media::is_json(content_type) {
+        return Ok(Body::Json(ident));
+    }
+    match crate::media::essence(content_type).as_str() {
         "application/x-www-form-urlencoded" => Ok(Body::Form(ident)),
-        other => Err(SpecError::new(
-            format!("{location}.content.{other}"),
-            "request bodies may be application/json or application/x-www-form-urlencoded",
+        _ => Err(SpecError::new(
+            format!("{location}.content.{content_type}"),
+            "request bodies may be JSON (application/json or application/*+json) \
+             or application/x-www-form-urlencoded",
         )),
     }
 }
@@ -735,6 +810,7 @@ fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) 
     let payload = match (content.next(), content.next()) {
         (None, _) => None,
         (Some((content_type, media)), None) => Some(read_payload(
+            spec,
             content_type,
             media,
             &format!("{location}.content.{content_type}"),
@@ -758,7 +834,7 @@ fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) 
         }
         let header_location = format!("{location}.headers.{name}");
         let header = spec.resolve_header(header, &header_location)?;
-        headers.push(read_header(name, header, &header_location)?);
+        headers.push(read_header(spec, name, header, &header_location)?);
     }
     Ok(Variant {
         status,
@@ -770,7 +846,7 @@ fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) 
     })
 }
 
-fn read_header(name: &str, header: &Header, location: &str) -> Result<ResponseHeader> {
+fn read_header(spec: &Spec, name: &str, header: &Header, location: &str) -> Result<ResponseHeader> {
     let schema = match &header.format {
         ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
         _ => {
@@ -781,7 +857,19 @@ fn read_header(name: &str, header: &Header, location: &str) -> Result<ResponseHe
         }
     };
     let mut extra = Vec::new();
-    let ty = inline_type(schema, &format!("{location}.schema"), "Header", &mut extra)?;
+    let schema_location = format!("{location}.schema");
+    if matches!(&schema.schema_kind, SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty())
+    {
+        return Err(SpecError::new(
+            schema_location,
+            "response headers must be strings or integers",
+        ));
+    }
+    let enum_name = EnumName {
+        key: ("header", location.to_string(), String::new()),
+        base: "Header".to_string(),
+    };
+    let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut extra)?;
     if !extra.is_empty() || !matches!(ty.to_string().as_str(), "String" | "i64" | "i32") {
         return Err(SpecError::new(
             format!("{location}.schema"),
@@ -795,7 +883,12 @@ fn read_header(name: &str, header: &Header, location: &str) -> Result<ResponseHe
     })
 }
 
-fn read_payload(content_type: &str, media: &MediaType, location: &str) -> Result<Payload> {
+fn read_payload(
+    spec: &Spec,
+    content_type: &str,
+    media: &MediaType,
+    location: &str,
+) -> Result<Payload> {
     let schema_location = format!("{location}.schema");
     let Some(schema) = &media.schema else {
         return Err(SpecError::new(location, "a response body needs a schema"));
@@ -818,24 +911,24 @@ fn read_payload(content_type: &str, media: &MediaType, location: &str) -> Result
             )),
         };
     }
-    let is_json = content_type == "application/json" || content_type.ends_with("+json");
-    let is_text = content_type.starts_with("text/") || content_type == "application/yaml";
+    let is_json = crate::media::is_json(content_type);
+    let is_text = crate::media::is_text(content_type);
     match schema {
         ReferenceOr::Reference { reference } if is_json => {
-            let name = schema_ref_name(reference, &schema_location)?;
-            let ident = format_ident!("{}", name.to_upper_camel_case());
+            let ident = schema_ident(spec, reference, &schema_location)?;
+            let name = crate::models::schema_ref_name(reference, &schema_location)?;
             Ok(Payload {
                 content_type: content_type.to_string(),
                 ty: quote! { Json<#ident> },
-                schema: Some(name.to_string()),
+                schema: Some(name),
             })
         }
         ReferenceOr::Item(schema) => {
             let inner = match &schema.schema_kind {
                 SchemaKind::Type(Type::Array(array)) if is_json => match &array.items {
                     Some(ReferenceOr::Reference { reference }) => {
-                        let name = schema_ref_name(reference, &format!("{schema_location}.items"))?;
-                        let ident = format_ident!("{}", name.to_upper_camel_case());
+                        let ident =
+                            schema_ident(spec, reference, &format!("{schema_location}.items"))?;
                         quote! { Json<Vec<#ident>> }
                     }
                     _ => {
@@ -935,18 +1028,22 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         items.push(response_enum(spec, op));
     }
     let mut tag_idents = Vec::new();
-    for tag in &spec.doc.tags {
+    for (index, tag) in spec.doc.tags.iter().enumerate() {
         let tag_ops: Vec<&Op> = ops.iter().filter(|op| op.tag == tag.name).collect();
         if tag_ops.is_empty() {
             continue;
         }
-        let trait_ident = format_ident!("{}Api", tag.name.to_upper_camel_case());
-        let adapter_ident = format_ident!("{}ApiAdapter", tag.name.to_upper_camel_case());
+        let names = spec.names.tag(&tag.name, &format!("tags[{index}]"))?;
+        let trait_ident = names.api.clone();
+        let adapter_ident = names.adapter.clone();
         let methods = tag_ops
             .iter()
             .filter(|op| firsts.iter().any(|f| std::ptr::eq(*f, **op)))
             .map(|op| trait_method(op, ops, runtime));
-        let adapters = tag_ops.iter().map(|op| adapter_method(op));
+        let mut adapters = Vec::new();
+        for op in &tag_ops {
+            adapters.push(adapter_method(spec, op)?);
+        }
         let trait_doc = doc_attr(Some(&format!(
             "The operations tagged `{}`{}",
             tag.name,
@@ -993,11 +1090,11 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
 }
 
 fn method_ident(op: &Op) -> proc_macro2::Ident {
-    format_ident!("{}", op.handler.to_snake_case())
+    op.handler_ident.clone()
 }
 
 fn response_ident(op: &Op) -> proc_macro2::Ident {
-    format_ident!("{}Response", op.handler.to_upper_camel_case())
+    op.response_ident.clone()
 }
 
 fn op_doc(op: &Op) -> TokenStream {
@@ -1025,7 +1122,7 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
         args.push(quote! { auth: #runtime::Principal });
     }
     for param in &op.params {
-        let name = crate::models::field_ident(&param.name);
+        let name = &param.ident;
         let ty = &param.ty;
         if param.required || param.default.is_some() {
             args.push(quote! { #name: #ty });
@@ -1044,8 +1141,9 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
     }
 }
 
-fn adapter_method(op: &Op) -> TokenStream {
-    let ident = format_ident!("{}", op.id.to_snake_case());
+fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
+    let location = format!("paths.{}.{}", op.path, op.method);
+    let ident = &op.adapter_ident;
     let handler = method_ident(op);
     let response = response_ident(op);
     let doc = op_doc(op);
@@ -1062,17 +1160,22 @@ fn adapter_method(op: &Op) -> TokenStream {
         .join("/");
     let method = &op.method;
     let op_id = &op.id;
-    let tag = format!("ApiTags::{}", op.tag.to_upper_camel_case());
+    let tag = format!(
+        "ApiTags::{}",
+        spec.names
+            .tag(&op.tag, &format!("{location}.tags"))?
+            .variant
+    );
     let deprecated = op.deprecated.then(|| quote! { , deprecated });
     let mut params = Vec::new();
     let mut call = Vec::new();
     if let Some(scheme) = &op.security {
-        let scheme_ident = format_ident!("{}", scheme.to_upper_camel_case());
+        let scheme_ident = spec.names.scheme(scheme, &format!("{location}.security"))?;
         params.push(quote! { auth: #scheme_ident });
         call.push(quote! { auth.0 });
     }
     for param in &op.params {
-        let name = crate::models::field_ident(&param.name);
+        let name = &param.ident;
         let wire = &param.name;
         let ty = &param.ty;
         let wrapper = match param.location {
@@ -1117,13 +1220,13 @@ fn adapter_method(op: &Op) -> TokenStream {
         }
         None => {}
     }
-    quote! {
+    Ok(quote! {
         #doc
         #[oai(path = #poem_path, method = #method, operation_id = #op_id, tag = #tag #deprecated)]
         async fn #ident(&self, #(#params),*) -> #response {
             self.0.#handler(#(#call),*).await
         }
-    }
+    })
 }
 
 fn response_enum(spec: &Spec, op: &Op) -> TokenStream {

@@ -302,3 +302,26 @@ fn a_form_body_is_refused_as_its_400_is_documented() {
         "{message}"
     );
 }
+
+#[test]
+fn json_media_types_with_parameters_or_a_json_suffix_are_json() {
+    let op = GOOD_OP
+        .replace(
+            "          application/json:\n            schema",
+            "          application/json; charset=utf-8:\n            schema",
+        )
+        .replace(
+            "            application/json:\n              schema",
+            "            application/problem+json:\n              schema",
+        );
+    assert!(op.contains("application/json; charset=utf-8"), "{op}");
+    let code = generate(&spec_with(&op, ""), &Options::default()).expect("generates");
+    assert!(code.contains("body: SpecJson<Thing>"), "{code}");
+    assert!(code.contains("Json<Thing>"), "{code}");
+    let vnd = GOOD_OP.replace(
+        "          application/json:\n            schema",
+        "          application/vnd.api+json:\n            schema",
+    );
+    let code = generate(&spec_with(&vnd, ""), &Options::default()).expect("generates");
+    assert!(code.contains("body: SpecJson<Thing>"), "{code}");
+}
