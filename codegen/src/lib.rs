@@ -6,6 +6,7 @@
 //! Anything the generator cannot express faithfully is refused with a [`SpecError`]
 //! naming its location in the spec; nothing is dropped silently.
 
+mod defaults;
 mod error;
 mod extensions;
 mod media;
@@ -17,6 +18,7 @@ use openapiv3::{Header, OpenAPI, Parameter, ReferenceOr, RequestBody, Response, 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+pub use defaults::DEFAULT_TAG;
 use error::Result;
 pub use error::SpecError;
 pub use operations::status_variant;
@@ -137,7 +139,8 @@ pub fn generate(spec_yaml: &str, options: &Options) -> Result<String> {
 }
 
 fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
-    let doc = parse(spec_yaml)?;
+    let mut doc = parse(spec_yaml)?;
+    defaults::fill_in(&mut doc);
     let runtime = syn::parse_str::<syn::Path>(&options.runtime)
         .map_err(|e| SpecError::new("(options.runtime)", e.to_string()))?;
     let names = names::SpecNames::new(&doc)?;

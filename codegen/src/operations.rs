@@ -248,6 +248,7 @@ fn read_operation(
     params: &[ReferenceOr<Parameter>],
     location: &str,
 ) -> Result<Op> {
+    // `defaults::fill_in` gave every operation an id and exactly one declared tag.
     let id = op
         .operation_id
         .clone()
@@ -272,10 +273,7 @@ fn read_operation(
             format!("tag `{tag}` is not declared in the top-level `tags`"),
         ));
     }
-    let summary = op
-        .summary
-        .clone()
-        .ok_or_else(|| SpecError::new(location, "every operation needs a summary"))?;
+    let summary = op.summary.clone().unwrap_or_default();
     if !op.callbacks.is_empty() {
         return Err(SpecError::new(
             format!("{location}.callbacks"),
@@ -1100,7 +1098,9 @@ fn response_ident(op: &Op) -> proc_macro2::Ident {
 fn op_doc(op: &Op) -> TokenStream {
     let mut text = op.summary.clone();
     if let Some(description) = &op.description {
-        text.push_str("\n\n");
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
         text.push_str(description.trim_end());
     }
     doc_attr(Some(&text))
