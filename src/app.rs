@@ -35,6 +35,8 @@ pub struct Application {
     address: SocketAddr,
     /// The separate metrics listener, when `METRICS_ADDR` is set.
     metrics: Option<(TcpAcceptor, SocketAddr)>,
+    /// Whether the main address serves `GET /metrics` too.
+    metrics_on_main: bool,
     api: Arc<Api>,
     max_body_bytes: usize,
     workers: usize,
@@ -67,6 +69,7 @@ impl Application {
             acceptor,
             address,
             metrics,
+            metrics_on_main: settings.metrics_on_main_address(),
             api,
             max_body_bytes: settings.max_body_bytes,
             workers: settings.images.workers,
@@ -107,10 +110,10 @@ impl Application {
                 let _ = stopped.wait_for(|stop| *stop).await;
             }
         };
-        let main_exposure = if self.metrics.is_some() {
-            Exposure::AllButMetrics
-        } else {
+        let main_exposure = if self.metrics_on_main {
             Exposure::Everything
+        } else {
+            Exposure::AllButMetrics
         };
         let main = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
             crate::http::app(Arc::clone(&self.api), self.max_body_bytes, main_exposure),

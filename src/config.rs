@@ -115,7 +115,8 @@ pub struct JwtSettings {
 pub struct Settings {
     pub app_env: AppEnv,
     pub bind_addr: SocketAddr,
-    /// When set, `GET /metrics` is served on this address only.
+    /// When set, `GET /metrics` is served on this address only (see
+    /// [`Settings::metrics_on_main_address`]).
     pub metrics_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
     /// Largest request body accepted, in bytes.
@@ -219,6 +220,15 @@ impl Settings {
             rate_limits,
             images,
         })
+    }
+}
+
+impl Settings {
+    /// Whether the main address serves `GET /metrics`: only outside production and
+    /// without `METRICS_ADDR`. Per-operation traffic is nobody's business on a public
+    /// address, so production serves it on `METRICS_ADDR` or not at all.
+    pub fn metrics_on_main_address(&self) -> bool {
+        self.metrics_addr.is_none() && self.app_env != AppEnv::Production
     }
 }
 

@@ -295,3 +295,21 @@ fn demo_data_is_seeded_outside_production_unless_asked_otherwise() {
             .seed_demo_data
     );
 }
+
+#[test]
+fn metrics_leave_the_main_address_in_production_or_with_their_own() {
+    assert!(load(&[]).unwrap().metrics_on_main_address());
+    assert!(
+        !load(&[("METRICS_ADDR", "127.0.0.1:9090")])
+            .unwrap()
+            .metrics_on_main_address()
+    );
+    let production = [("APP_ENV", "production"), ("JWT_SECRET", SECRET)];
+    assert!(!load(&production).unwrap().metrics_on_main_address());
+    let separate = [
+        ("APP_ENV", "production"),
+        ("JWT_SECRET", SECRET),
+        ("METRICS_ADDR", "127.0.0.1:9090"),
+    ];
+    assert!(!load(&separate).unwrap().metrics_on_main_address());
+}

@@ -118,6 +118,7 @@ async fn run_suite(postgres: Option<&str>) {
     sdk::exercise(&server, &contract).await;
     metrics::exercise(&server, &contract).await;
     metrics::exercise_separate_address(postgres, &contract).await;
+    metrics::exercise_production(postgres, &contract).await;
     // Last: it takes the database away from this server.
     system::exercise_unready(&server, &contract).await;
 
