@@ -1,8 +1,8 @@
 //! The one middleware around every request. In order: the request id (echoed or
 //! generated) and the task-local request context; API versioning and the operation the
 //! request is for; the rate limit; the body limit; the handler; then problem+json for
-//! every error, the version and deprecation headers, metrics by operationId, and one
-//! access-log line.
+//! every error, the version and deprecation headers, the security headers, metrics by
+//! operationId, and one access-log line.
 //!
 //! One function rather than a layer per concern: each poem layer boxes the future of
 //! everything inside it, and on a handler that does little that boxing is most of the
@@ -19,6 +19,7 @@ use tracing::Instrument;
 
 use super::ratelimit::{self, Admission, RateLimiting};
 use super::routing;
+use super::security::SecurityHeaders;
 use crate::domain::tokens::TokenService;
 use crate::error::{ApiError, error_response};
 use crate::generated::OperationMeta;
@@ -61,6 +62,7 @@ pub struct Edge {
     pub limits: Arc<RateLimiting>,
     pub max_body_bytes: usize,
     pub exposure: Exposure,
+    pub security: SecurityHeaders,
 }
 
 /// The longest client request id that is kept.
@@ -134,6 +136,7 @@ pub async fn serve<E: Endpoint>(ep: Arc<E>, mut req: Request, edge: Arc<Edge>) -
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
+    edge.security.apply(operation, response.headers_mut());
     let elapsed = started.elapsed();
     let operation_id = operation.map_or(UNROUTED, |op| op.operation_id);
     let status = response.status().as_u16();

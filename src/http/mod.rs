@@ -1,11 +1,12 @@
 //! The HTTP edge: the generated routes wrapped in the middleware every response goes
 //! through (request id, versioning, rate and body limits, problem+json for every error,
-//! metrics and the access log).
+//! security headers, metrics and the access log).
 
 mod docs;
 mod middleware;
 pub mod ratelimit;
 pub mod routing;
+mod security;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::generated::{ApiAdapters, api_adapters};
 pub use docs::docs_html;
 use middleware::Edge;
 pub use middleware::Exposure;
+use security::SecurityHeaders;
 
 /// The poem-openapi service over our handlers: its derived document is what the drift
 /// test compares with the hand-written spec.
@@ -35,6 +37,7 @@ pub fn app(api: Arc<Api>, max_body_bytes: usize, exposure: Exposure) -> impl End
         limits: Arc::clone(&api.rate_limiting),
         max_body_bytes,
         exposure,
+        security: SecurityHeaders::new(&api.docs_html),
     });
     // The service's own router, not nested in another: one router and one boxed future
     // fewer per request.
