@@ -11,7 +11,7 @@ use poem::{
 };
 
 use crate::api::Api;
-use crate::config::Settings;
+use crate::config::{AllowedOrigins, Settings};
 use crate::domain::{
     images::{ImageService, RetryPolicy, budget::DecodeBudget},
     passwords::PasswordHasher,
@@ -39,6 +39,7 @@ pub struct Application {
     metrics_on_main: bool,
     api: Arc<Api>,
     max_body_bytes: usize,
+    cors_origins: AllowedOrigins,
     workers: usize,
     visibility: Duration,
 }
@@ -72,6 +73,7 @@ impl Application {
             metrics_on_main: settings.metrics_on_main_address(),
             api,
             max_body_bytes: settings.max_body_bytes,
+            cors_origins: settings.http.cors_origins.clone(),
             workers: settings.images.workers,
             visibility: settings.images.visibility_timeout,
         })
@@ -116,7 +118,12 @@ impl Application {
             Exposure::AllButMetrics
         };
         let main = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
-            crate::http::app(Arc::clone(&self.api), self.max_body_bytes, main_exposure),
+            crate::http::app(
+                Arc::clone(&self.api),
+                self.max_body_bytes,
+                main_exposure,
+                self.cors_origins.clone(),
+            ),
             wait(),
             Some(SHUTDOWN_GRACE),
         );
@@ -129,6 +136,7 @@ impl Application {
                                 Arc::clone(&self.api),
                                 self.max_body_bytes,
                                 Exposure::MetricsOnly,
+                                AllowedOrigins::None,
                             ),
                             wait(),
                             Some(SHUTDOWN_GRACE),

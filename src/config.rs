@@ -28,8 +28,10 @@
 //! | `IMAGE_JOB_MAX_ATTEMPTS` | `5` | 1 ..= 100 |
 //! | `IMAGE_JOB_BACKOFF_MS` | `1000` | 1 ..= 3600000 |
 //! | `IMAGE_QUEUE_NAME` | `apiary:images` | a Redis key prefix |
+//! | `CORS_ALLOWED_ORIGINS` | none | `*`, or comma-separated exact origins |
 
 mod database;
+mod http;
 mod images;
 mod secret;
 #[cfg(test)]
@@ -39,6 +41,7 @@ use std::{net::SocketAddr, str::FromStr, time::Duration};
 
 use crate::domain::passwords::HashPool;
 pub use database::DatabaseSettings;
+pub use http::{AllowedOrigins, HttpSettings};
 pub use images::ImageSettings;
 pub use secret::Secret;
 
@@ -134,6 +137,8 @@ pub struct Settings {
     pub rate_limits: crate::ratelimit::RateLimitConfig,
     /// The image pipeline: storage directory, workers, job queue.
     pub images: ImageSettings,
+    /// The HTTP edge: cross-origin access.
+    pub http: HttpSettings,
 }
 
 impl Settings {
@@ -205,6 +210,7 @@ impl Settings {
         let rate_limits =
             crate::ratelimit::RateLimitConfig::from_lookup(app_env == AppEnv::Production, get)?;
         let images = ImageSettings::from_lookup(&get)?;
+        let http = HttpSettings::from_lookup(&get)?;
 
         Ok(Self {
             app_env,
@@ -219,6 +225,7 @@ impl Settings {
             upstream,
             rate_limits,
             images,
+            http,
         })
     }
 }

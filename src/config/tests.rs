@@ -151,6 +151,8 @@ fn each_invalid_value_is_refused_naming_its_variable() {
         ("BCRYPT_QUEUE_TIMEOUT_SECS", "0"),
         ("BCRYPT_QUEUE_TIMEOUT_SECS", "0.5"),
         ("METRICS_ADDR", "9090"),
+        ("CORS_ALLOWED_ORIGINS", "https://app.example.com/"),
+        ("CORS_ALLOWED_ORIGINS", "*,https://app.example.com"),
     ];
     for (variable, value) in cases {
         let error =
@@ -312,4 +314,29 @@ fn metrics_leave_the_main_address_in_production_or_with_their_own() {
         ("METRICS_ADDR", "127.0.0.1:9090"),
     ];
     assert!(!load(&separate).unwrap().metrics_on_main_address());
+}
+
+#[test]
+fn cors_is_off_unless_origins_are_listed() {
+    assert_eq!(load(&[]).unwrap().http.cors_origins, AllowedOrigins::None);
+    assert_eq!(
+        load(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://a.example, https://b.example:8443"
+        )])
+        .unwrap()
+        .http
+        .cors_origins,
+        AllowedOrigins::List(vec![
+            "https://a.example".into(),
+            "https://b.example:8443".into()
+        ])
+    );
+    assert_eq!(
+        load(&[("CORS_ALLOWED_ORIGINS", "*")])
+            .unwrap()
+            .http
+            .cors_origins,
+        AllowedOrigins::Any
+    );
 }
