@@ -172,24 +172,28 @@ impl PasswordHasher {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, DomainError> {
         let (answer, answered) = oneshot::channel();
-        let job = move |turn| {
-            let outcome = if answer.is_closed() {
-                "abandoned"
-            } else {
-                match turn {
-                    Turn::Run { waited } => {
-                        metrics::histogram!(recorder::PASSWORD_HASH_WAIT)
-                            .record(waited.as_secs_f64());
-                        let _ = answer.send(Ok(work()));
-                        "hashed"
-                    }
-                    Turn::Shed => {
-                        let _ = answer.send(Err(Shed));
-                        "shed"
-                    }
-                }
-            };
+        // Each outcome is counted before the caller hears of it, so that whoever reads
+        // the metrics after an answer finds it counted.
+        let count = |outcome: &'static str| {
             metrics::counter!(recorder::PASSWORD_HASHES, "outcome" => outcome).increment(1);
+        };
+        let job = move |turn| {
+            if answer.is_closed() {
+                count("abandoned");
+                return;
+            }
+            match turn {
+                Turn::Run { waited } => {
+                    metrics::histogram!(recorder::PASSWORD_HASH_WAIT).record(waited.as_secs_f64());
+                    let hashed = work();
+                    count("hashed");
+                    let _ = answer.send(Ok(hashed));
+                }
+                Turn::Shed => {
+                    count("shed");
+                    let _ = answer.send(Err(Shed));
+                }
+            }
         };
         self.jobs
             .send((Instant::now(), Box::new(job)))
