@@ -29,6 +29,11 @@
 //! | `IMAGE_JOB_BACKOFF_MS` | `1000` | 1 ..= 3600000 |
 //! | `IMAGE_QUEUE_NAME` | `apiary:images` | a Redis key prefix |
 //! | `CORS_ALLOWED_ORIGINS` | none | `*`, or comma-separated exact origins |
+//! | `HTTP_HEADER_TIMEOUT_SECS` | `20` | 1 ..= 3600 |
+//! | `HTTP_IDLE_TIMEOUT_SECS` | `60` | 1 ..= 3600 |
+//! | `HTTP_BODY_TIMEOUT_SECS` | `60` | 1 ..= 3600 |
+//! | `HTTP_MAX_CONNECTIONS` | `10000` | 1 ..= 1000000 (clamped below the open-file limit) |
+//! | `HTTP_MAX_H2_STREAMS` | `100` | 1 ..= 10000 |
 
 mod database;
 mod http;
@@ -137,7 +142,7 @@ pub struct Settings {
     pub rate_limits: crate::ratelimit::RateLimitConfig,
     /// The image pipeline: storage directory, workers, job queue.
     pub images: ImageSettings,
-    /// The HTTP edge: cross-origin access.
+    /// The HTTP edge: cross-origin access and connection bounds.
     pub http: HttpSettings,
 }
 

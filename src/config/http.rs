@@ -1,6 +1,10 @@
-//! Settings of the HTTP edge: which other origins browsers may call the API from.
+//! Settings of the HTTP edge: which other origins browsers may call the API from, and
+//! the bounds on connections (see `http::connections`).
 
-use super::ConfigError;
+use std::time::Duration;
+
+use super::{ConfigError, bounded};
+use crate::http::connections::ConnectionLimits;
 
 /// `CORS_ALLOWED_ORIGINS`: the origins whose pages may call the API from a browser.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -15,17 +19,34 @@ pub enum AllowedOrigins {
 }
 
 /// The settings of the HTTP edge.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub cors_origins: AllowedOrigins,
+    /// The connection bounds as configured; `max_connections` is clamped below the
+    /// open-file limit when the listener starts.
+    pub connections: ConnectionLimits,
 }
+
+/// The longest timeout accepted, in seconds (an hour).
+const MAX_TIMEOUT_SECS: u64 = 3_600;
 
 impl HttpSettings {
     pub(super) fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let secs = |name: &'static str, default: u64| {
+            bounded(get, name, default, 1, MAX_TIMEOUT_SECS).map(Duration::from_secs)
+        };
         Ok(Self {
             cors_origins: match get("CORS_ALLOWED_ORIGINS") {
                 None => AllowedOrigins::None,
                 Some(value) => parse_origins(&value)?,
+            },
+            connections: ConnectionLimits {
+                header_timeout: secs("HTTP_HEADER_TIMEOUT_SECS", 20)?,
+                idle_timeout: secs("HTTP_IDLE_TIMEOUT_SECS", 60)?,
+                body_timeout: secs("HTTP_BODY_TIMEOUT_SECS", 60)?,
+                max_connections: bounded(get, "HTTP_MAX_CONNECTIONS", 10_000, 1, 1_000_000)?
+                    as usize,
+                max_h2_streams: bounded(get, "HTTP_MAX_H2_STREAMS", 100, 1, 10_000)? as u32,
             },
         })
     }

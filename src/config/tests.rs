@@ -153,6 +153,13 @@ fn each_invalid_value_is_refused_naming_its_variable() {
         ("METRICS_ADDR", "9090"),
         ("CORS_ALLOWED_ORIGINS", "https://app.example.com/"),
         ("CORS_ALLOWED_ORIGINS", "*,https://app.example.com"),
+        ("HTTP_HEADER_TIMEOUT_SECS", "0"),
+        ("HTTP_HEADER_TIMEOUT_SECS", "soon"),
+        ("HTTP_IDLE_TIMEOUT_SECS", "3601"),
+        ("HTTP_BODY_TIMEOUT_SECS", "-1"),
+        ("HTTP_MAX_CONNECTIONS", "0"),
+        ("HTTP_MAX_H2_STREAMS", "0"),
+        ("HTTP_MAX_H2_STREAMS", "many"),
     ];
     for (variable, value) in cases {
         let error =
@@ -339,4 +346,29 @@ fn cors_is_off_unless_origins_are_listed() {
             .cors_origins,
         AllowedOrigins::Any
     );
+}
+
+#[test]
+fn connection_bounds_have_defaults_and_are_read() {
+    let defaults = load(&[]).unwrap().http.connections;
+    assert_eq!(defaults.header_timeout, Duration::from_secs(20));
+    assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
+    assert_eq!(defaults.body_timeout, Duration::from_secs(60));
+    assert_eq!(defaults.max_connections, 10_000);
+    assert_eq!(defaults.max_h2_streams, 100);
+    let set = load(&[
+        ("HTTP_HEADER_TIMEOUT_SECS", "5"),
+        ("HTTP_IDLE_TIMEOUT_SECS", "7"),
+        ("HTTP_BODY_TIMEOUT_SECS", "9"),
+        ("HTTP_MAX_CONNECTIONS", "300"),
+        ("HTTP_MAX_H2_STREAMS", "16"),
+    ])
+    .unwrap()
+    .http
+    .connections;
+    assert_eq!(set.header_timeout, Duration::from_secs(5));
+    assert_eq!(set.idle_timeout, Duration::from_secs(7));
+    assert_eq!(set.body_timeout, Duration::from_secs(9));
+    assert_eq!(set.max_connections, 300);
+    assert_eq!(set.max_h2_streams, 16);
 }

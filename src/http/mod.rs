@@ -1,7 +1,9 @@
-//! The HTTP edge: the generated routes wrapped in the middleware every response goes
-//! through (request id, versioning, CORS, rate and body limits, problem+json for every
-//! error, security headers, metrics and the access log).
+//! The HTTP edge: the listener and its connection bounds, and the generated routes
+//! wrapped in the middleware every response goes through (request id, versioning, CORS,
+//! rate and body limits, problem+json for every error, security headers, metrics and
+//! the access log).
 
+pub mod connections;
 mod cors;
 mod docs;
 mod middleware;

@@ -5,6 +5,7 @@
 
 mod account;
 mod auth;
+mod connections;
 mod cors;
 mod framework;
 mod images;
@@ -121,6 +122,7 @@ async fn run_suite(postgres: Option<&str>) {
     metrics::exercise_separate_address(postgres, &contract).await;
     metrics::exercise_production(postgres, &contract).await;
     cors::exercise(postgres, &contract).await;
+    connections::exercise(postgres).await;
     // Last: it takes the database away from this server.
     system::exercise_unready(&server, &contract).await;
 
