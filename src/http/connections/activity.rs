@@ -27,11 +27,19 @@ pub struct Activity {
     reads: AtomicU64,
     /// Signalled on each of them.
     read: Notify,
-    /// Requests between their head and the end of their answer.
-    in_flight: watch::Sender<usize>,
+    /// Requests between their head and the end of their answer, and those answered.
+    requests: watch::Sender<Requests>,
     /// Set when a request body timed out: the rest of it may still be on its way, so
     /// the connection cannot carry another request.
     close_when_idle: AtomicBool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Requests {
+    in_flight: usize,
+    /// Counted rather than signalled: a request may come and go before the deadlines
+    /// are first looked at, and must still end the wait for the first head.
+    answered: u64,
 }
 
 impl Activity {
@@ -39,7 +47,7 @@ impl Activity {
         Self {
             reads: AtomicU64::new(0),
             read: Notify::new(),
-            in_flight: watch::Sender::new(0),
+            requests: watch::Sender::new(Requests::default()),
             close_when_idle: AtomicBool::new(false),
         }
     }
@@ -48,44 +56,48 @@ impl Activity {
         self.close_when_idle.store(true, Ordering::Relaxed);
     }
 
+    fn bytes_read(&self) {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.read.notify_one();
+    }
+
     /// Completes when the connection is past a deadline: a new connection without a
     /// complete head within the header timeout; a connection silent for the idle
     /// timeout after its last answer, or without a complete head within the header
     /// timeout of the first byte that followed; or one whose body timed out, once its
     /// answer is sent. Never while a request is in flight.
     pub async fn deadline_passed(&self, limits: ConnectionLimits) {
-        let mut in_flight = self.in_flight.subscribe();
+        let mut requests = self.requests.subscribe();
         let mut deadline = Instant::now() + limits.header_timeout;
+        let mut answered = 0;
         // Between requests, waiting for the first byte of the next one (`Some`: the
         // read count when the wait began).
         let mut idle_since: Option<u64> = None;
         loop {
-            if *in_flight.borrow_and_update() > 0 {
-                let _ = in_flight.wait_for(|n| *n == 0).await;
-            } else {
-                tokio::select! {
-                    () = tokio::time::sleep_until(deadline) => return,
-                    _ = in_flight.changed() => {
-                        if *in_flight.borrow_and_update() > 0 {
-                            continue;
-                        }
-                        // A request came and went between two looks.
-                    }
-                    () = self.read.notified(), if idle_since.is_some() => {
-                        if idle_since != Some(self.reads.load(Ordering::Relaxed)) {
-                            idle_since = None;
-                            deadline = Instant::now() + limits.header_timeout;
-                        }
-                        continue;
+            let now = *requests.borrow_and_update();
+            if now.in_flight > 0 {
+                let _ = requests.wait_for(|r| r.in_flight == 0).await;
+                continue;
+            }
+            if now.answered != answered {
+                // The last request in flight is answered.
+                answered = now.answered;
+                if self.close_when_idle.load(Ordering::Relaxed) {
+                    return;
+                }
+                idle_since = Some(self.reads.load(Ordering::Relaxed));
+                deadline = Instant::now() + limits.idle_timeout;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => return,
+                _ = requests.changed() => {}
+                () = self.read.notified(), if idle_since.is_some() => {
+                    if idle_since != Some(self.reads.load(Ordering::Relaxed)) {
+                        idle_since = None;
+                        deadline = Instant::now() + limits.header_timeout;
                     }
                 }
             }
-            // The last request in flight is answered.
-            if self.close_when_idle.load(Ordering::Relaxed) {
-                return;
-            }
-            idle_since = Some(self.reads.load(Ordering::Relaxed));
-            deadline = Instant::now() + limits.idle_timeout;
         }
     }
 }
@@ -95,7 +107,7 @@ pub struct InFlight(Arc<Activity>);
 
 impl InFlight {
     pub fn enter(activity: &Arc<Activity>) -> Self {
-        activity.in_flight.send_modify(|n| *n += 1);
+        activity.requests.send_modify(|r| r.in_flight += 1);
         Self(Arc::clone(activity))
     }
 
@@ -110,7 +122,10 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.send_modify(|n| *n -= 1);
+        self.0.requests.send_modify(|r| {
+            r.in_flight -= 1;
+            r.answered += 1;
+        });
     }
 }
 
@@ -161,8 +176,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.activity.reads.fetch_add(1, Ordering::Relaxed);
-            self.activity.read.notify_one();
+            self.activity.bytes_read();
         }
         polled
     }
@@ -195,5 +209,77 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! On tokio's paused clock: time moves only when every task waits, so these check
+    //! which deadline ends the wait, not how fast anything runs.
+
+    use std::time::Duration;
+
+    use super::*;
+
+    const LIMITS: ConnectionLimits = ConnectionLimits {
+        header_timeout: Duration::from_secs(100),
+        idle_timeout: Duration::from_secs(10),
+        body_timeout: Duration::from_secs(1_000),
+        max_connections: 1,
+        max_h2_streams: 1,
+    };
+
+    /// How long (on the paused clock) until the deadline passes.
+    async fn deadline_after(activity: &Activity) -> Duration {
+        let started = Instant::now();
+        activity.deadline_passed(LIMITS).await;
+        started.elapsed()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_connection_has_the_header_timeout() {
+        let activity = Activity::new();
+        assert_eq!(deadline_after(&activity).await, LIMITS.header_timeout);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_answered_before_the_first_look_starts_the_idle_wait() {
+        let activity = Arc::new(Activity::new());
+        drop(InFlight::enter(&activity));
+        assert_eq!(deadline_after(&activity).await, LIMITS.idle_timeout);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_byte_after_the_answer_starts_the_header_wait() {
+        let activity = Arc::new(Activity::new());
+        drop(InFlight::enter(&activity));
+        let reader = Arc::clone(&activity);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            reader.bytes_read();
+        });
+        let waited = deadline_after(&activity).await;
+        assert_eq!(waited, Duration::from_secs(5) + LIMITS.header_timeout);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_deadline_passes_while_a_request_is_in_flight() {
+        let activity = Arc::new(Activity::new());
+        let in_flight = InFlight::enter(&activity);
+        let held =
+            tokio::time::timeout(LIMITS.header_timeout * 10, activity.deadline_passed(LIMITS))
+                .await;
+        assert!(held.is_err(), "closed while a request was in flight");
+        drop(in_flight);
+        assert_eq!(deadline_after(&activity).await, LIMITS.idle_timeout);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timed_out_body_closes_the_connection_once_answered() {
+        let activity = Arc::new(Activity::new());
+        let in_flight = InFlight::enter(&activity);
+        activity.close_when_idle();
+        drop(in_flight);
+        assert_eq!(deadline_after(&activity).await, Duration::ZERO);
     }
 }
