@@ -5,13 +5,10 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
-};
+use tokio::net::TcpListener;
 
 use crate::api::Api;
-use crate::config::Settings;
+use crate::config::{AllowedOrigins, Settings};
 use crate::domain::{
     images::{ImageService, RetryPolicy, budget::DecodeBudget},
     passwords::PasswordHasher,
@@ -20,6 +17,10 @@ use crate::domain::{
     users::UserService,
 };
 use crate::http::Exposure;
+use crate::http::connections::{
+    self, ConnectionLimits,
+    open_files::{RESERVED_FILES, connection_cap},
+};
 use crate::jobs::{JobQueue, db::DbQueue, redis::RedisQueue, worker::WorkerPool};
 use crate::storage::blobs::LocalDir;
 
@@ -30,45 +31,74 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// mid-write (a write takes milliseconds), and is removed at start-up.
 const ABANDONED_WRITE_AGE: Duration = Duration::from_secs(3600);
 
+/// Connections the metrics address serves at once (scrapers, not the public).
+const METRICS_MAX_CONNECTIONS: usize = 16;
+
 pub struct Application {
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     address: SocketAddr,
     /// The separate metrics listener, when `METRICS_ADDR` is set.
-    metrics: Option<(TcpAcceptor, SocketAddr)>,
+    metrics: Option<(TcpListener, SocketAddr)>,
+    /// The connection bounds, `max_connections` clamped below the open-file limit.
+    limits: ConnectionLimits,
+    /// Whether the main address serves `GET /metrics` too.
+    metrics_on_main: bool,
     api: Arc<Api>,
     max_body_bytes: usize,
+    cors_origins: AllowedOrigins,
     workers: usize,
     visibility: Duration,
 }
 
-async fn bind(addr: SocketAddr) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
-    let acceptor = TcpListener::bind(addr)
-        .into_acceptor()
+async fn bind(addr: SocketAddr) -> anyhow::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("Failed to listen on {addr}"))?;
-    let address = acceptor
+    let address = listener
         .local_addr()
-        .first()
-        .and_then(|addr| addr.as_socket_addr().copied())
         .context("Failed to read the bound address")?;
-    Ok((acceptor, address))
+    Ok((listener, address))
+}
+
+/// The configured bounds, with at most as many connections as the open-file limit
+/// leaves once the database, the metrics address and the rest have their descriptors.
+fn connection_limits(settings: &Settings) -> ConnectionLimits {
+    let mut limits = settings.http.connections;
+    let database = settings.database.max_connections + settings.database.read_connections;
+    let reserved = database as usize + METRICS_MAX_CONNECTIONS + RESERVED_FILES;
+    let cap = connection_cap(limits.max_connections, reserved);
+    if cap.connections < limits.max_connections {
+        tracing::warn!(
+            requested = limits.max_connections,
+            serving = cap.connections,
+            open_file_limit = cap.open_files,
+            reserved,
+            "HTTP_MAX_CONNECTIONS is more than the open-file limit leaves; raise the limit \
+             (ulimit -n) to serve more"
+        );
+    }
+    limits.max_connections = cap.connections;
+    limits
 }
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let api = Arc::new(build_api(settings).await?);
-        let (acceptor, address) = bind(settings.bind_addr).await?;
+        let (listener, address) = bind(settings.bind_addr).await?;
         let metrics = match settings.metrics_addr {
             Some(addr) => Some(bind(addr).await?),
             None => None,
         };
         crate::telemetry::recorder::spawn_upkeep();
         Ok(Self {
-            acceptor,
+            listener,
             address,
             metrics,
+            limits: connection_limits(settings),
+            metrics_on_main: settings.metrics_on_main_address(),
             api,
             max_body_bytes: settings.max_body_bytes,
+            cors_origins: settings.http.cors_origins.clone(),
             workers: settings.images.workers,
             visibility: settings.images.visibility_timeout,
         })
@@ -107,30 +137,43 @@ impl Application {
                 let _ = stopped.wait_for(|stop| *stop).await;
             }
         };
-        let main_exposure = if self.metrics.is_some() {
-            Exposure::AllButMetrics
-        } else {
+        let main_exposure = if self.metrics_on_main {
             Exposure::Everything
+        } else {
+            Exposure::AllButMetrics
         };
-        let main = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
-            crate::http::app(Arc::clone(&self.api), self.max_body_bytes, main_exposure),
+        let main = connections::serve(
+            self.listener,
+            crate::http::app(
+                Arc::clone(&self.api),
+                self.max_body_bytes,
+                main_exposure,
+                self.cors_origins.clone(),
+            ),
+            self.limits,
             wait(),
-            Some(SHUTDOWN_GRACE),
+            SHUTDOWN_GRACE,
         );
+        let metrics_limits = ConnectionLimits {
+            max_connections: METRICS_MAX_CONNECTIONS,
+            ..self.limits
+        };
         let metrics = async {
             match self.metrics {
-                Some((acceptor, _)) => {
-                    Server::new_with_acceptor(acceptor)
-                        .run_with_graceful_shutdown(
-                            crate::http::app(
-                                Arc::clone(&self.api),
-                                self.max_body_bytes,
-                                Exposure::MetricsOnly,
-                            ),
-                            wait(),
-                            Some(SHUTDOWN_GRACE),
-                        )
-                        .await
+                Some((listener, _)) => {
+                    connections::serve(
+                        listener,
+                        crate::http::app(
+                            Arc::clone(&self.api),
+                            self.max_body_bytes,
+                            Exposure::MetricsOnly,
+                            AllowedOrigins::None,
+                        ),
+                        metrics_limits,
+                        wait(),
+                        SHUTDOWN_GRACE,
+                    )
+                    .await
                 }
                 None => Ok(()),
             }

@@ -28,8 +28,15 @@
 //! | `IMAGE_JOB_MAX_ATTEMPTS` | `5` | 1 ..= 100 |
 //! | `IMAGE_JOB_BACKOFF_MS` | `1000` | 1 ..= 3600000 |
 //! | `IMAGE_QUEUE_NAME` | `apiary:images` | a Redis key prefix |
+//! | `CORS_ALLOWED_ORIGINS` | none | `*`, or comma-separated exact origins |
+//! | `HTTP_HEADER_TIMEOUT_SECS` | `20` | 1 ..= 3600 |
+//! | `HTTP_IDLE_TIMEOUT_SECS` | `60` | 1 ..= 3600 |
+//! | `HTTP_BODY_TIMEOUT_SECS` | `60` | 1 ..= 3600 |
+//! | `HTTP_MAX_CONNECTIONS` | `10000` | 1 ..= 1000000 (clamped below the open-file limit) |
+//! | `HTTP_MAX_H2_STREAMS` | `100` | 1 ..= 10000 |
 
 mod database;
+mod http;
 mod images;
 mod secret;
 #[cfg(test)]
@@ -39,6 +46,7 @@ use std::{net::SocketAddr, str::FromStr, time::Duration};
 
 use crate::domain::passwords::HashPool;
 pub use database::DatabaseSettings;
+pub use http::{AllowedOrigins, HttpSettings};
 pub use images::ImageSettings;
 pub use secret::Secret;
 
@@ -115,7 +123,8 @@ pub struct JwtSettings {
 pub struct Settings {
     pub app_env: AppEnv,
     pub bind_addr: SocketAddr,
-    /// When set, `GET /metrics` is served on this address only.
+    /// When set, `GET /metrics` is served on this address only (see
+    /// [`Settings::metrics_on_main_address`]).
     pub metrics_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
     /// Largest request body accepted, in bytes.
@@ -133,6 +142,8 @@ pub struct Settings {
     pub rate_limits: crate::ratelimit::RateLimitConfig,
     /// The image pipeline: storage directory, workers, job queue.
     pub images: ImageSettings,
+    /// The HTTP edge: cross-origin access and connection bounds.
+    pub http: HttpSettings,
 }
 
 impl Settings {
@@ -204,6 +215,7 @@ impl Settings {
         let rate_limits =
             crate::ratelimit::RateLimitConfig::from_lookup(app_env == AppEnv::Production, get)?;
         let images = ImageSettings::from_lookup(&get)?;
+        let http = HttpSettings::from_lookup(&get)?;
 
         Ok(Self {
             app_env,
@@ -218,7 +230,17 @@ impl Settings {
             upstream,
             rate_limits,
             images,
+            http,
         })
+    }
+}
+
+impl Settings {
+    /// Whether the main address serves `GET /metrics`: only outside production and
+    /// without `METRICS_ADDR`. Per-operation traffic is nobody's business on a public
+    /// address, so production serves it on `METRICS_ADDR` or not at all.
+    pub fn metrics_on_main_address(&self) -> bool {
+        self.metrics_addr.is_none() && self.app_env != AppEnv::Production
     }
 }
 

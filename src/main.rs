@@ -49,7 +49,12 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(address = %app.address(), docs = %format!("http://{}/docs", app.address()), "listening");
     match app.metrics_address() {
         Some(metrics) => tracing::info!(address = %metrics, "serving /metrics on its own address"),
-        None => tracing::info!("serving /metrics on the main address (METRICS_ADDR moves it)"),
+        None if settings.metrics_on_main_address() => {
+            tracing::info!("serving /metrics on the main address (METRICS_ADDR moves it)");
+        }
+        None => tracing::info!(
+            "not serving /metrics: APP_ENV=production serves it only on METRICS_ADDR"
+        ),
     }
     app.run_until_stopped().await
 }

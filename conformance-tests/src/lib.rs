@@ -309,11 +309,26 @@ impl Contract {
     }
 }
 
-/// Headers every response carries, whatever the operation.
+/// Headers every response carries, whatever the operation: the request id, and the
+/// security headers (a browser never guesses a type, never frames an answer).
 fn check_common_headers(reply: &Reply) -> Result<(), String> {
     match reply.header("x-request-id") {
-        Some(id) if !id.is_empty() => Ok(()),
-        _ => Err("X-Request-Id is missing".into()),
+        Some(id) if !id.is_empty() => {}
+        _ => return Err("X-Request-Id is missing".into()),
+    }
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+    ] {
+        if reply.header(name) != Some(value) {
+            return Err(format!("{name} is {:?}, not {value}", reply.header(name)));
+        }
+    }
+    match reply.header("content-security-policy") {
+        Some(policy) if policy.contains("frame-ancestors 'none'") => Ok(()),
+        other => Err(format!(
+            "Content-Security-Policy {other:?} lacks frame-ancestors 'none'"
+        )),
     }
 }
 

@@ -151,6 +151,15 @@ fn each_invalid_value_is_refused_naming_its_variable() {
         ("BCRYPT_QUEUE_TIMEOUT_SECS", "0"),
         ("BCRYPT_QUEUE_TIMEOUT_SECS", "0.5"),
         ("METRICS_ADDR", "9090"),
+        ("CORS_ALLOWED_ORIGINS", "https://app.example.com/"),
+        ("CORS_ALLOWED_ORIGINS", "*,https://app.example.com"),
+        ("HTTP_HEADER_TIMEOUT_SECS", "0"),
+        ("HTTP_HEADER_TIMEOUT_SECS", "soon"),
+        ("HTTP_IDLE_TIMEOUT_SECS", "3601"),
+        ("HTTP_BODY_TIMEOUT_SECS", "-1"),
+        ("HTTP_MAX_CONNECTIONS", "0"),
+        ("HTTP_MAX_H2_STREAMS", "0"),
+        ("HTTP_MAX_H2_STREAMS", "many"),
     ];
     for (variable, value) in cases {
         let error =
@@ -294,4 +303,72 @@ fn demo_data_is_seeded_outside_production_unless_asked_otherwise() {
             .database
             .seed_demo_data
     );
+}
+
+#[test]
+fn metrics_leave_the_main_address_in_production_or_with_their_own() {
+    assert!(load(&[]).unwrap().metrics_on_main_address());
+    assert!(
+        !load(&[("METRICS_ADDR", "127.0.0.1:9090")])
+            .unwrap()
+            .metrics_on_main_address()
+    );
+    let production = [("APP_ENV", "production"), ("JWT_SECRET", SECRET)];
+    assert!(!load(&production).unwrap().metrics_on_main_address());
+    let separate = [
+        ("APP_ENV", "production"),
+        ("JWT_SECRET", SECRET),
+        ("METRICS_ADDR", "127.0.0.1:9090"),
+    ];
+    assert!(!load(&separate).unwrap().metrics_on_main_address());
+}
+
+#[test]
+fn cors_is_off_unless_origins_are_listed() {
+    assert_eq!(load(&[]).unwrap().http.cors_origins, AllowedOrigins::None);
+    assert_eq!(
+        load(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://a.example, https://b.example:8443"
+        )])
+        .unwrap()
+        .http
+        .cors_origins,
+        AllowedOrigins::List(vec![
+            "https://a.example".into(),
+            "https://b.example:8443".into()
+        ])
+    );
+    assert_eq!(
+        load(&[("CORS_ALLOWED_ORIGINS", "*")])
+            .unwrap()
+            .http
+            .cors_origins,
+        AllowedOrigins::Any
+    );
+}
+
+#[test]
+fn connection_bounds_have_defaults_and_are_read() {
+    let defaults = load(&[]).unwrap().http.connections;
+    assert_eq!(defaults.header_timeout, Duration::from_secs(20));
+    assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
+    assert_eq!(defaults.body_timeout, Duration::from_secs(60));
+    assert_eq!(defaults.max_connections, 10_000);
+    assert_eq!(defaults.max_h2_streams, 100);
+    let set = load(&[
+        ("HTTP_HEADER_TIMEOUT_SECS", "5"),
+        ("HTTP_IDLE_TIMEOUT_SECS", "7"),
+        ("HTTP_BODY_TIMEOUT_SECS", "9"),
+        ("HTTP_MAX_CONNECTIONS", "300"),
+        ("HTTP_MAX_H2_STREAMS", "16"),
+    ])
+    .unwrap()
+    .http
+    .connections;
+    assert_eq!(set.header_timeout, Duration::from_secs(5));
+    assert_eq!(set.idle_timeout, Duration::from_secs(7));
+    assert_eq!(set.body_timeout, Duration::from_secs(9));
+    assert_eq!(set.max_connections, 300);
+    assert_eq!(set.max_h2_streams, 16);
 }

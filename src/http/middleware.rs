@@ -1,8 +1,8 @@
 //! The one middleware around every request. In order: the request id (echoed or
-//! generated) and the task-local request context; API versioning and the operation the
-//! request is for; the rate limit; the body limit; the handler; then problem+json for
-//! every error, the version and deprecation headers, metrics by operationId, and one
-//! access-log line.
+//! generated) and the task-local request context; CORS preflights, answered here; API
+//! versioning and the operation the request is for; the rate limit; the body limit;
+//! the handler; then problem+json for every error, the version and deprecation headers,
+//! the CORS and security headers, metrics by operationId, and one access-log line.
 //!
 //! One function rather than a layer per concern: each poem layer boxes the future of
 //! everything inside it, and on a handler that does little that boxing is most of the
@@ -17,8 +17,10 @@ use poem::{
 };
 use tracing::Instrument;
 
+use super::cors::Cors;
 use super::ratelimit::{self, Admission, RateLimiting};
 use super::routing;
+use super::security::SecurityHeaders;
 use crate::domain::{authentication::Authenticator, tokens::TokenService};
 use crate::error::{ApiError, error_response};
 use crate::generated::OperationMeta;
@@ -64,6 +66,8 @@ pub struct Edge {
     pub limits: Arc<RateLimiting>,
     pub max_body_bytes: usize,
     pub exposure: Exposure,
+    pub security: SecurityHeaders,
+    pub cors: Cors,
 }
 
 /// The longest client request id that is kept.
@@ -106,9 +110,18 @@ pub async fn serve<E: Endpoint>(ep: Arc<E>, mut req: Request, edge: Arc<Edge>) -
         request_id: Arc::clone(&request_id),
         path: Arc::clone(&path),
     };
+    let preflight = edge.cors.is_preflight(&req);
+    let origin = edge
+        .cors
+        .enabled()
+        .then(|| req.headers().get(header::ORIGIN).cloned())
+        .flatten();
     let (mut response, operation) = context
         .scope(
             async {
+                if preflight {
+                    return (edge.cors.preflight(&req), None);
+                }
                 let operation = match routing::route(&mut req) {
                     Ok(operation) => operation,
                     Err(unknown) => return (unknown.into_error().as_response(), None),
@@ -137,6 +150,10 @@ pub async fn serve<E: Endpoint>(ep: Arc<E>, mut req: Request, edge: Arc<Edge>) -
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
+    if !preflight {
+        edge.cors.decorate(origin.as_ref(), response.headers_mut());
+    }
+    edge.security.apply(operation, response.headers_mut());
     let elapsed = started.elapsed();
     let operation_id = operation.map_or(UNROUTED, |op| op.operation_id);
     let status = response.status().as_u16();

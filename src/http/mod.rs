@@ -1,11 +1,15 @@
-//! The HTTP edge: the generated routes wrapped in the middleware every response goes
-//! through (request id, versioning, rate and body limits, problem+json for every error,
-//! metrics and the access log).
+//! The HTTP edge: the listener and its connection bounds, and the generated routes
+//! wrapped in the middleware every response goes through (request id, versioning, CORS,
+//! rate and body limits, problem+json for every error, security headers, metrics and
+//! the access log).
 
+pub mod connections;
+mod cors;
 mod docs;
 mod middleware;
 pub mod ratelimit;
 pub mod routing;
+mod security;
 
 use std::sync::Arc;
 
@@ -13,11 +17,14 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint};
 use poem_openapi::OpenApiService;
 
 use crate::api::Api;
+use crate::config::AllowedOrigins;
 use crate::domain::authentication::Authenticator;
 use crate::generated::{ApiAdapters, api_adapters};
+use cors::Cors;
 pub use docs::docs_html;
 use middleware::Edge;
 pub use middleware::Exposure;
+use security::SecurityHeaders;
 
 /// The poem-openapi service over our handlers: its derived document is what the drift
 /// test compares with the hand-written spec.
@@ -29,14 +36,21 @@ pub fn openapi_service(api: Arc<Api>) -> OpenApiService<ApiAdapters<Api>, ()> {
 }
 
 /// The whole app as one endpoint, testable without a socket: every operation the
-/// listener exposes, behind the middleware.
-pub fn app(api: Arc<Api>, max_body_bytes: usize, exposure: Exposure) -> impl Endpoint + 'static {
+/// listener exposes, behind the middleware, with the cross-origin access it allows.
+pub fn app(
+    api: Arc<Api>,
+    max_body_bytes: usize,
+    exposure: Exposure,
+    cors_origins: AllowedOrigins,
+) -> impl Endpoint + 'static {
     let edge = Arc::new(Edge {
         tokens: api.tokens.clone(),
         authenticator: Authenticator::new(api.tokens.clone(), api.users.clone()),
         limits: Arc::clone(&api.rate_limiting),
         max_body_bytes,
         exposure,
+        security: SecurityHeaders::new(&api.docs_html),
+        cors: Cors::new(cors_origins),
     });
     // The service's own router, not nested in another: one router and one boxed future
     // fewer per request.

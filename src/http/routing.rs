@@ -48,6 +48,26 @@ fn path_exists(path: &str) -> bool {
     OPERATIONS.iter().any(|op| template_matches(op.path, path))
 }
 
+/// The methods the spec has at `path`, in spec order; for an unprefixed path, those of
+/// every version that has it (the request's `X-API-Version` picks one later).
+pub fn methods_at(path: &str) -> Vec<&'static str> {
+    let unprefixed = !explicit_version(path) && !path_exists(path);
+    let mut methods: Vec<&'static str> = Vec::new();
+    for op in OPERATIONS {
+        let here = if unprefixed {
+            API_VERSIONS
+                .iter()
+                .any(|v| template_matches(op.path, &format!("/{v}{path}")))
+        } else {
+            template_matches(op.path, path)
+        };
+        if here && !methods.contains(&op.method) {
+            methods.push(op.method);
+        }
+    }
+    methods
+}
+
 fn explicit_version(path: &str) -> bool {
     path.split('/')
         .nth(1)
@@ -163,6 +183,14 @@ mod tests {
         assert!(explicit_version("/v2/products"));
         assert!(!explicit_version("/products"));
         assert!(!explicit_version("/v3/products"));
+    }
+
+    #[test]
+    fn methods_are_listed_per_path() {
+        assert_eq!(methods_at("/v1/products"), ["GET", "POST"]);
+        assert_eq!(methods_at("/products"), ["GET", "POST"]);
+        assert_eq!(methods_at("/v2/account/preferences"), ["PATCH"]);
+        assert!(methods_at("/v1/nothing").is_empty());
     }
 
     #[test]

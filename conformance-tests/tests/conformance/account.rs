@@ -25,6 +25,11 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         )
         .await;
     assert_eq!(account.status, 200);
+    assert_eq!(
+        account.header("cache-control"),
+        Some("no-store"),
+        "one user's account is kept by no cache"
+    );
     let body = account.json();
     assert_eq!(body["user_id"], user["id"]);
     assert_eq!(body["email"], email.to_lowercase());
@@ -99,6 +104,7 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         )
         .await;
     assert_eq!(patched.status, 200);
+    assert_eq!(patched.header("cache-control"), Some("no-store"));
     assert_eq!(
         patched.json(),
         json!({"locale": "en-US", "currency": "GBP", "marketing_emails": false})

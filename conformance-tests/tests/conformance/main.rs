@@ -5,6 +5,8 @@
 
 mod account;
 mod auth;
+mod connections;
+mod cors;
 mod framework;
 mod images;
 mod limits;
@@ -118,6 +120,9 @@ async fn run_suite(postgres: Option<&str>) {
     sdk::exercise(&server, &contract).await;
     metrics::exercise(&server, &contract).await;
     metrics::exercise_separate_address(postgres, &contract).await;
+    metrics::exercise_production(postgres, &contract).await;
+    cors::exercise(postgres, &contract).await;
+    connections::exercise(postgres).await;
     // Last: it takes the database away from this server.
     system::exercise_unready(&server, &contract).await;
 

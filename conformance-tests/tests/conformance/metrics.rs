@@ -1,5 +1,6 @@
 //! `GET /metrics`: the exposition conforms, moves when requests are served, and moves
-//! to its own address (the main one answering 404) with `METRICS_ADDR`.
+//! to its own address (the main one answering 404) with `METRICS_ADDR`; in production
+//! the main address never serves it.
 
 use apiary_conformance::{Contract, TestServer};
 
@@ -130,6 +131,25 @@ pub async fn exercise_separate_address(postgres: Option<&str>, contract: &Contra
     assert_eq!(
         elsewhere.status, 404,
         "the metrics address serves nothing else"
+    );
+    let health = server.http.get(server.url("/healthz")).send().await;
+    assert_eq!(health.expect("healthz").status(), 200);
+}
+
+/// With `APP_ENV=production` and no `METRICS_ADDR`, nobody gets the metrics.
+pub async fn exercise_production(postgres: Option<&str>, contract: &Contract) {
+    let server = TestServer::spawn_with(
+        postgres,
+        &[("APP_ENV", "production"), ("BCRYPT_COST", "10")],
+    )
+    .await;
+    assert_eq!(server.metrics_address, None);
+    let hidden = contract
+        .send("getMetrics", server.http.get(server.url("/metrics")))
+        .await;
+    assert_eq!(
+        hidden.status, 404,
+        "production serves metrics only on METRICS_ADDR"
     );
     let health = server.http.get(server.url("/healthz")).send().await;
     assert_eq!(health.expect("healthz").status(), 200);

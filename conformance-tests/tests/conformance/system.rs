@@ -42,6 +42,22 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
         "the page carries the hand-written spec (its examples)"
     );
     assert!(!page.contains("<script src=\"http"), "no asset from a CDN");
+    // The page's own scripts run (by hash), nothing else does; no page may frame it.
+    let policy = docs.header("content-security-policy").unwrap_or_default();
+    assert!(policy.contains("script-src 'sha256-"), "{policy}");
+    assert!(!policy.contains("'unsafe-eval'"), "{policy}");
+    assert!(
+        !policy
+            .split(';')
+            .any(|d| d.trim().starts_with("script-src") && d.contains("'unsafe-inline'")),
+        "{policy}"
+    );
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert_eq!(
+        health.header("content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
+    assert_eq!(health.header("x-content-type-options"), Some("nosniff"));
 }
 
 /// Closes the service's database: readiness must say so.
