@@ -34,8 +34,9 @@ pub enum Intent {
         what: String,
         /// The `errors[].field` the 422 must name; `None` for the whole document.
         field: Option<String>,
-        /// Whether `field: ""` (the document) also names it (a missing required or an
-        /// unknown property is reported on the object holding it).
+        /// Whether `field: ""` (the document) also names it. A missing required or an
+        /// unknown property is named by its own path, so only a body that is not an
+        /// object is the document's.
         root_ok: bool,
         /// Whether a 404 is right too: an empty path segment may name no route at all
         /// (`/v1/products/` is not `/v1/products/{product_id}`).
@@ -415,7 +416,7 @@ pub fn invalid_cases(op: &Arc<Op>, env: &Arc<Env>, hints: &Hints) -> Option<Boxe
                 ways.push((
                     format!("body property {} missing", prop.name),
                     Some(prop.name.clone()),
-                    true,
+                    false,
                     false,
                     Just(Value::Null).boxed(),
                     remove,
@@ -433,21 +434,29 @@ pub fn invalid_cases(op: &Arc<Op>, env: &Arc<Env>, hints: &Hints) -> Option<Boxe
             }
         }
         if spec.closed {
+            // One name the schema does not know, so the 422 can be asked to name it.
             let known: BTreeSet<String> = spec.props.iter().map(|p| p.name.clone()).collect();
-            let add: Apply = Arc::new(|d: &mut Draft, v: Value| {
-                if let (Some(Value::Object(map)), Value::Array(kv)) = (&mut d.body, v) {
-                    map.insert(kv[0].as_str().expect("a name").to_string(), kv[1].clone());
+            let unknown = (0..)
+                .map(|n| format!("unexpected_{n}"))
+                .find(|name| !known.contains(name))
+                .expect("a free name");
+            let key = unknown.clone();
+            let add: Apply = Arc::new(move |d: &mut Draft, v: Value| {
+                if let Some(Value::Object(map)) = &mut d.body {
+                    map.insert(key.clone(), v);
                 }
             });
             ways.push((
                 "unknown body property (additionalProperties: false)".into(),
-                None,
-                true,
+                Some(unknown),
                 false,
-                ("[a-z_]{1,12}", any::<bool>())
-                    .prop_filter("unknown", move |(k, _)| !known.contains(k))
-                    .prop_map(|(k, v)| json!([k, v]))
-                    .boxed(),
+                false,
+                prop_oneof![
+                    any::<bool>().prop_map(Value::from),
+                    any::<i64>().prop_map(Value::from),
+                    "[a-z]{0,8}".prop_map(Value::from),
+                ]
+                .boxed(),
                 add,
             ));
         }
