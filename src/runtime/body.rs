@@ -170,16 +170,24 @@ impl<'a, T: ParseFromJSON + SpecSchema + Type> ApiExtractor<'a> for SpecJson<T> 
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        match request.content_type() {
-            Some(content_type) if Self::check_content_type(content_type) => {
-                <Self as ParsePayload>::from_request(request, body).await
-            }
-            Some(content_type) => Err(ContentTypeError::NotSupported {
-                content_type: content_type.to_string(),
-            }
-            .into()),
-            None => Err(ContentTypeError::ExpectContentType.into()),
+        parse_if_its_type(request, body).await
+    }
+}
+/// A payload read as the extractor of a request body: parsed when the request's
+/// `Content-Type` is one it reads, a 415 when it is another, and a 415 when there is none.
+pub(crate) async fn parse_if_its_type<P: Payload + ParsePayload>(
+    request: &Request,
+    body: &mut RequestBody,
+) -> poem::Result<P> {
+    match request.content_type() {
+        Some(content_type) if P::check_content_type(content_type) => {
+            P::from_request(request, body).await
         }
+        Some(content_type) => Err(ContentTypeError::NotSupported {
+            content_type: content_type.to_string(),
+        }
+        .into()),
+        None => Err(ContentTypeError::ExpectContentType.into()),
     }
 }
 

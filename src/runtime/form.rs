@@ -22,14 +22,13 @@ use poem::{
 };
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ExtractParamOptions,
-    error::ContentTypeError,
     payload::{ParsePayload, Payload},
     registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry},
     types::Type,
 };
 use serde::de::DeserializeOwned;
 
-use super::body::{BodyLimit, read_limited};
+use super::body::{BodyLimit, parse_if_its_type, read_limited};
 use crate::error::ApiError;
 use crate::generated::{OAuthError, OAuthErrorError};
 
@@ -195,16 +194,7 @@ impl<'a, T: Type + DeserializeOwned, R: FormRefusal> ApiExtractor<'a> for SpecFo
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        match request.content_type() {
-            Some(content_type) if Self::check_content_type(content_type) => {
-                <Self as ParsePayload>::from_request(request, body).await
-            }
-            Some(content_type) => Err(ContentTypeError::NotSupported {
-                content_type: content_type.to_string(),
-            }
-            .into()),
-            None => Err(ContentTypeError::ExpectContentType.into()),
-        }
+        parse_if_its_type(request, body).await
     }
 }
 
