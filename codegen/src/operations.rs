@@ -1023,7 +1023,7 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         .collect();
     for op in &firsts {
         items.extend(op.extra.iter().cloned());
-        items.push(response_enum(spec, op));
+        items.push(response_enum(spec, op)?);
     }
     let mut tag_idents = Vec::new();
     for (index, tag) in spec.doc.tags.iter().enumerate() {
@@ -1037,7 +1037,7 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         let methods = tag_ops
             .iter()
             .filter(|op| firsts.iter().any(|f| std::ptr::eq(*f, **op)))
-            .map(|op| trait_method(op, ops, runtime));
+            .map(|op| trait_method(op, ops, runtime, &spec.principal));
         let mut adapters = Vec::new();
         for op in &tag_ops {
             adapters.push(adapter_method(spec, op)?);
@@ -1106,7 +1106,7 @@ fn op_doc(op: &Op) -> TokenStream {
     doc_attr(Some(&text))
 }
 
-fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
+fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path, principal: &syn::Type) -> TokenStream {
     let ident = method_ident(op);
     let response = response_ident(op);
     let mut doc = op_doc(op);
@@ -1119,7 +1119,7 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
     doc.extend(doc_attr(Some(&format!("\n{serves}"))));
     let mut args = Vec::new();
     if op.security.is_some() {
-        args.push(quote! { auth: #runtime::Principal });
+        args.push(quote! { auth: #principal });
     }
     for param in &op.params {
         let name = &param.ident;
@@ -1229,7 +1229,7 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
     })
 }
 
-fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
+fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
     let ident = response_ident(op);
     let runtime = &spec.runtime;
     let doc = doc_attr(Some(&format!("Every documented response of `{}`.", op.id)));
@@ -1279,7 +1279,7 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
         let is_problem = variant
             .payload
             .as_ref()
-            .is_some_and(|p| p.schema.as_deref() == Some(spec.problem_schema.as_str()));
+            .is_some_and(|p| p.schema.is_some() && p.schema == spec.problem_schema);
         if is_problem && header_values.iter().all(Option::is_some) {
             let values = header_values.into_iter().flatten();
             let construct = quote! { Self::#name(Json(problem) #(, #values)*) };
@@ -1289,19 +1289,25 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
             problem_arms.push(quote! { #status => #construct, });
         }
     }
-    let from_problem = internal_error.map(|internal| {
+    let problem = match &spec.problem_schema {
+        Some(name) if internal_error.is_some() => {
+            Some(spec.names.schema(name, "(options.problem_schema)")?)
+        }
+        _ => None,
+    };
+    let from_problem = internal_error.zip(problem).map(|(internal, problem)| {
         let handler_name = &op.handler;
         quote! {
             impl #ident {
                 /// Answers with the problem's status when this operation documents it;
                 /// any other status is a bug in the handler and becomes a 500.
-                pub fn from_problem(failure: impl Into<#runtime::Failure>) -> Self {
+                pub fn from_problem(failure: impl Into<#runtime::Failure<#problem>>) -> Self {
                     let failure = failure.into();
                     let problem = failure.problem;
                     match problem.status as u16 {
                         #(#problem_arms)*
                         _ => {
-                            let problem = #runtime::undocumented_problem(#handler_name, problem);
+                            let problem = #runtime::UndocumentedProblem::undocumented(#handler_name, problem);
                             #internal
                         }
                     }
@@ -1309,13 +1315,13 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
             }
         }
     });
-    quote! {
+    Ok(quote! {
         #doc
         #[derive(Debug, poem_openapi::ApiResponse)]
         pub enum #ident { #(#variants)* }
 
         #from_problem
-    }
+    })
 }
 
 /// How `from_problem` fills a header of a problem response, or None when it cannot.

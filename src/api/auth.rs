@@ -1,7 +1,7 @@
 //! `auth` tag: the OAuth2 password grant (RFC 6749 section 4.3). Its errors are
 //! RFC 6749 section 5.2 documents, not problems, so OAuth2 clients understand them.
 
-use crate::runtime::Json;
+use apiary_runtime::Json;
 
 use super::Api;
 use crate::domain::DomainError;

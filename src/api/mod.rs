@@ -35,7 +35,7 @@ pub struct Api {
 /// wrote it, so `/v2/...` and unprefixed requests get answers in their own terms) plus
 /// the new id.
 fn location_of(id: i64) -> String {
-    let base = crate::runtime::context::RequestContext::current()
+    let base = apiary_runtime::context::RequestContext::current()
         .map(|context| context.path.trim_end_matches('/').to_string())
         .unwrap_or_default();
     format!("{base}/{id}")
