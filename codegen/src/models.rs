@@ -786,8 +786,19 @@ fn union_enum(
     let mut namer = Namer::with_reserved(&[]);
     // (variant, type, discriminator value)
     let mut variants: Vec<(proc_macro2::Ident, TokenStream, Option<String>)> = Vec::new();
+    // Whether each variant is a plain string (see below).
+    let mut lax = Vec::new();
     for (index, member) in members.iter().enumerate() {
         let member_location = format!("{location}.{keyword}[{index}]");
+        let plain_string = matches!(
+            &resolve(spec, member, &member_location)?.schema_kind,
+            SchemaKind::Type(Type::String(string))
+                if string.enumeration.is_empty()
+                    && !matches!(
+                        &string.format,
+                        VariantOrUnknownOrEmpty::Item(StringFormat::DateTime | StringFormat::Date)
+                    )
+        );
         match member {
             ReferenceOr::Reference { reference } => {
                 let name = schema_ref_name(reference, &member_location)?;
@@ -846,11 +857,17 @@ fn union_enum(
                 variants.push((variant, ty, None));
             }
         }
+        lax.resize(variants.len(), plain_string);
     }
     let Some(discriminator) = discriminator else {
-        let variants = variants
-            .iter()
-            .map(|(variant, ty, _)| quote! { #variant(#ty), });
+        // poem reads a JSON number or boolean as a `String`: members that are plain
+        // strings are tried last, or `3` would be read (and written back) as `"3"`.
+        let mut order: Vec<usize> = (0..variants.len()).collect();
+        order.sort_by_key(|&index| lax[index]);
+        let variants = order.iter().map(|&index| {
+            let (variant, ty, _) = &variants[index];
+            quote! { #variant(#ty), }
+        });
         return Ok(quote! {
             #doc
             #[derive(Debug, Clone, PartialEq, poem_openapi::Union, serde::Serialize, serde::Deserialize)]
@@ -1211,4 +1228,66 @@ fn reject_unsupported_data(schema: &Schema, location: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> Spec {
+        let doc = crate::parse(yaml).expect("a spec");
+        Spec {
+            names: crate::names::SpecNames::new(&doc).expect("names"),
+            doc,
+            runtime: syn::parse_str("crate::runtime").expect("a path"),
+            problem_schema: "Problem".to_string(),
+            middleware_headers: Vec::new(),
+            warnings: std::cell::RefCell::default(),
+        }
+    }
+
+    const DOC: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n\
+        components:\n  schemas:\n    CreatePetRequest: {type: string}\n";
+
+    /// What an operation passes for an inline request body.
+    fn body_name() -> EnumName {
+        EnumName {
+            key: ("body", "createPet".to_string(), String::new()),
+            base: "CreatePetRequest".to_string(),
+        }
+    }
+
+    #[test]
+    fn an_inline_body_object_is_named_from_the_base_and_never_takes_a_component_s_name() {
+        let spec = spec(DOC);
+        let schema: Schema = serde_yaml_ng::from_str(
+            "{type: object, required: [name], properties: {name: {type: string}, \
+             toy: {type: object, properties: {size: {type: integer}}}}}",
+        )
+        .expect("a schema");
+        let mut extra = Vec::new();
+        let location = "paths./pets.post.requestBody.content.application/json.schema";
+        let ty = inline_type(&spec, &schema, location, &body_name(), &mut extra).expect("a type");
+        assert_eq!(ty.to_string(), "CreatePetRequest2");
+        let items = quote! { #(#extra)* }.to_string();
+        assert!(items.contains("pub struct CreatePetRequest2Toy"), "{items}");
+        assert!(items.contains("pub struct CreatePetRequest2 {"), "{items}");
+        // Asked again (an operation sharing the handler): the same type, nothing new named.
+        let again =
+            inline_type(&spec, &schema, location, &body_name(), &mut Vec::new()).expect("a type");
+        assert_eq!(again.to_string(), "CreatePetRequest2");
+    }
+
+    #[test]
+    fn an_inline_array_body_names_its_items() {
+        let spec = spec(DOC);
+        let schema: Schema = serde_yaml_ng::from_str(
+            "{type: array, items: {type: object, properties: {id: {type: integer}}}}",
+        )
+        .expect("a schema");
+        let mut extra = Vec::new();
+        let ty = inline_type(&spec, &schema, "x", &body_name(), &mut extra).expect("a type");
+        assert_eq!(ty.to_string(), "Vec < CreatePetRequestItem >");
+        assert!(spec.warnings.borrow().is_empty());
+    }
 }

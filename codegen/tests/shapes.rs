@@ -171,7 +171,8 @@ fn a_mapping_may_leave_a_member_out_and_name_it_by_its_component() {
 fn one_of_and_any_of_without_a_discriminator_are_untagged_and_tried_in_order() {
     let code = code();
     let id = item(&code, "pub enum Id {");
-    assert!(id.contains("String(String),\n    Integer(i64),"), "{id}");
+    // poem reads a number as a string: plain strings are tried last.
+    assert!(id.contains("Integer(i64),\n    String(String),"), "{id}");
     let before = &code[..code.find("pub enum Id {").unwrap()];
     assert!(
         before.ends_with("#[oai(rename = \"Id\")]\n#[serde(untagged)]\n"),
