@@ -257,9 +257,14 @@ fn object_shape(
             required: object.required.clone(),
             additional: object.additional_properties.clone(),
         })),
-        SchemaKind::AllOf { all_of } if single_ref(schema).is_none() => {
-            merge_all_of(spec, all_of, ObjectShape::default(), location, depth)
-        }
+        SchemaKind::AllOf { all_of } => match single_ref(schema) {
+            // Inside an `allOf`, `allOf: [$ref]` is the component's object, if it is one.
+            Some(_) => {
+                let target = resolve(spec, &all_of[0], &format!("{location}.allOf[0]"))?;
+                object_shape(spec, target, location, depth + 1)
+            }
+            None => merge_all_of(spec, all_of, ObjectShape::default(), location, depth),
+        },
         SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => {
             let own = ObjectShape {
                 properties: any
@@ -421,7 +426,7 @@ fn object_struct(
         let (ty, data) = match prop_schema {
             ReferenceOr::Reference { reference } => {
                 let target_ident = schema_ident(spec, reference, &prop_location)?;
-                (quote! { #target_ident }, None)
+                (boxed_if_recursive(spec, reference, target_ident), None)
             }
             // `allOf: [$ref]` with `nullable: true`: OpenAPI 3.0's way to say
             // "this component, or null" (a `$ref` cannot carry `nullable`).
@@ -429,7 +434,10 @@ fn object_struct(
                 let reference = single_ref(inner).unwrap_or_default();
                 let target_ident =
                     schema_ident(spec, reference, &format!("{prop_location}.allOf[0]"))?;
-                (quote! { #target_ident }, Some(inner))
+                (
+                    boxed_if_recursive(spec, reference, target_ident),
+                    Some(inner),
+                )
             }
             ReferenceOr::Item(inner) => {
                 let prop_naming = EnumName {
@@ -547,6 +555,79 @@ fn object_struct(
         pub struct #ident { #(#fields)* }
         #defaults
     })
+}
+
+/// `Target`, or `Box<Target>` when the component contains itself (through properties,
+/// `allOf` or union members; arrays and maps are already indirect): a struct field of
+/// that type would otherwise have no size.
+fn boxed_if_recursive(spec: &Spec, reference: &str, ident: proc_macro2::Ident) -> TokenStream {
+    let name = schema_ref_name(reference, "").unwrap_or_default();
+    let mut visited = std::collections::HashSet::new();
+    let recursive = spec
+        .doc
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get(&name))
+        .is_some_and(|schema| contains(spec, schema, &name, &mut visited));
+    if recursive {
+        quote! { Box<#ident> }
+    } else {
+        quote! { #ident }
+    }
+}
+
+/// Whether `schema` holds component `target` by value (see [`boxed_if_recursive`]).
+fn contains(
+    spec: &Spec,
+    schema: &ReferenceOr<Schema>,
+    target: &str,
+    visited: &mut std::collections::HashSet<String>,
+) -> bool {
+    let schema = match schema {
+        ReferenceOr::Reference { reference } => {
+            let Ok(name) = schema_ref_name(reference, "") else {
+                return false;
+            };
+            if name == target {
+                return true;
+            }
+            if !visited.insert(name.clone()) {
+                return false;
+            }
+            match spec
+                .doc
+                .components
+                .as_ref()
+                .and_then(|c| c.schemas.get(&name))
+            {
+                Some(schema) => return contains(spec, schema, target, visited),
+                None => return false,
+            }
+        }
+        ReferenceOr::Item(schema) => schema,
+    };
+    let mut check = |members: &[ReferenceOr<Schema>]| {
+        members.iter().any(|m| contains(spec, m, target, visited))
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            let properties: Vec<ReferenceOr<Schema>> =
+                object.properties.values().map(unboxed).collect();
+            check(&properties)
+        }
+        SchemaKind::AllOf { all_of: members }
+        | SchemaKind::OneOf { one_of: members }
+        | SchemaKind::AnyOf { any_of: members } => check(members),
+        SchemaKind::Any(any) => {
+            let mut members: Vec<ReferenceOr<Schema>> =
+                any.properties.values().map(unboxed).collect();
+            members.extend(any.all_of.iter().cloned());
+            members.extend(any.one_of.iter().cloned());
+            members.extend(any.any_of.iter().cloned());
+            check(&members)
+        }
+        _ => false,
+    }
 }
 
 /// The naming of a schema nested in struct `ident` (named by `naming`).
@@ -1050,7 +1131,11 @@ pub fn inline_type(
         SchemaKind::Type(Type::Array(array)) => {
             array_type(spec, array.items.as_ref(), location, enum_name, extra)
         }
-        SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => Err(SpecError::new(
+        SchemaKind::AllOf { all_of } => all_of_type(spec, all_of, location, enum_name, extra),
+        SchemaKind::Any(any) if !any.all_of.is_empty() => {
+            all_of_type(spec, &any.all_of, location, enum_name, extra)
+        }
+        SchemaKind::Type(Type::Object(_)) => Err(SpecError::new(
             location,
             "generator bug: an object without a shape",
         )),
@@ -1062,6 +1147,31 @@ pub fn inline_type(
         SchemaKind::Not { .. } => Ok(quote! { serde_json::Value }),
         SchemaKind::Any(any) => any_type(spec, any, location, enum_name, extra),
     }
+}
+
+/// An `allOf` without objects (`allOf: [{type: string}, {maxLength: 3}]`): the type
+/// of its one typed member (the others only constrain), or any JSON value.
+fn all_of_type(
+    spec: &Spec,
+    members: &[ReferenceOr<Schema>],
+    location: &str,
+    enum_name: &EnumName,
+    extra: &mut Vec<TokenStream>,
+) -> Result<TokenStream> {
+    for (index, member) in members.iter().enumerate() {
+        let member_location = format!("{location}.allOf[{index}]");
+        match member {
+            ReferenceOr::Reference { reference } => {
+                let ident = schema_ident(spec, reference, &member_location)?;
+                return Ok(quote! { #ident });
+            }
+            ReferenceOr::Item(item) if !is_untyped_constraint(item) => {
+                return inline_type(spec, item, &member_location, enum_name, extra);
+            }
+            ReferenceOr::Item(_) => {}
+        }
+    }
+    Ok(quote! { serde_json::Value })
 }
 
 /// `type: array`: `Vec<T>` of its items; an array without `items` is read as an array

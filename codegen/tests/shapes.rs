@@ -294,3 +294,27 @@ fn spec_mistakes_are_read_past_with_a_warning() {
     // `generate` takes the same spec.
     generate(SHAPES, &Options::default()).expect("generates");
 }
+
+#[test]
+fn a_component_that_contains_itself_is_boxed_where_it_is_held_by_value() {
+    let code = code();
+    let tree = "pub struct Tree {";
+    assert!(field(&code, tree, "parent").ends_with("Option<Box<Tree>>"));
+    // A Vec is already indirect.
+    assert!(field(&code, tree, "children").ends_with("Option<Vec<Tree>>"));
+    assert!(field(&code, "pub struct TreeShapeObject {", "inside").ends_with("Option<Box<Tree>>"));
+    // Other components are held by value.
+    assert!(field(&code, "pub struct Pet {", "kind").ends_with("Option<Animal>"));
+}
+
+#[test]
+fn all_of_members_may_be_aliases_and_an_all_of_of_one_scalar_is_that_scalar() {
+    let code = code();
+    assert!(code.contains("pub type Wrapped = Named;"), "{code}");
+    let extended = item(&code, "pub struct Extended {");
+    assert!(extended.contains("pub nickname: String,"), "{extended}");
+    assert!(
+        extended.contains("pub parent_id: Option<String>,"),
+        "{extended}"
+    );
+}
