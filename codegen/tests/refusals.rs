@@ -296,3 +296,22 @@ fn json_media_types_with_parameters_or_a_json_suffix_are_json() {
     let code = generate(&spec_with(&vnd, ""), &Options::default()).expect("generates");
     assert!(code.contains("body: SpecJson<Thing>"), "{code}");
 }
+
+#[test]
+fn a_parameter_that_is_not_one_scalar_is_refused() {
+    for schema in [
+        "{oneOf: [{type: string}, {type: integer}]}",
+        "{description: any value}",
+        "{type: string, minimum: 3}",
+    ] {
+        let op = GOOD_OP.replace(
+            "requestBody:",
+            &format!("parameters:\n        - {{name: q, in: query, schema: {schema}}}\n      requestBody:"),
+        );
+        let message = refusal(&spec_with(&op, ""));
+        assert!(
+            message.contains("paths./v1/things.post.parameters[0].schema"),
+            "{schema}: {message}"
+        );
+    }
+}
