@@ -440,21 +440,12 @@ fn object_struct(
                 )
             }
             ReferenceOr::Item(inner) => {
-                let prop_naming = EnumName {
-                    key: (
-                        naming.key.0,
-                        naming.key.1.clone(),
-                        if naming.key.2.is_empty() {
-                            prop.clone()
-                        } else {
-                            format!("{}/{prop}", naming.key.2)
-                        },
-                    ),
-                    base: format!(
-                        "{ident}{}",
-                        convert(prop, Case::Type, &fallback(prop, index, Case::Type))
-                    ),
-                };
+                let prop_naming = naming_from(
+                    ident,
+                    naming,
+                    prop,
+                    &convert(prop, Case::Type, &fallback(prop, index, Case::Type)),
+                );
                 let ty = inline_type(spec, inner, &prop_location, &prop_naming, extra)?;
                 (ty, Some(inner))
             }
@@ -522,7 +513,7 @@ fn object_struct(
             AdditionalProperties::Schema(value) => {
                 let value_location = format!("{location}.additionalProperties");
                 let value_naming = naming_from(ident, naming, "additionalProperties", "Value");
-                Some(map_value_type(
+                Some(element_type(
                     spec,
                     value,
                     &value_location,
@@ -864,7 +855,7 @@ fn union_enum(
             format!("`{keyword}` needs at least one member"),
         ));
     }
-    let mut namer = Namer::with_reserved(&[]);
+    let mut namer = Namer::default();
     // (variant, type, discriminator value)
     let mut variants: Vec<(proc_macro2::Ident, TokenStream, Option<String>)> = Vec::new();
     // Whether each variant is a plain string (see below).
@@ -1026,18 +1017,6 @@ fn kind_word(schema: &Schema) -> &'static str {
         SchemaKind::Type(Type::Object(_)) => "Object",
         _ => "Value",
     }
-}
-
-/// The type of a map's values (`additionalProperties: <schema>`), `Option` when they
-/// may be `null`.
-fn map_value_type(
-    spec: &Spec,
-    value: &ReferenceOr<Schema>,
-    location: &str,
-    naming: &EnumName,
-    extra: &mut Vec<TokenStream>,
-) -> Result<TokenStream> {
-    element_type(spec, value, location, naming, extra)
 }
 
 /// The type of an element (array item, map value): a component, or an inline type,
@@ -1257,7 +1236,7 @@ fn object_type(
     }
     match &shape.additional {
         Some(AdditionalProperties::Schema(value)) => {
-            let value = map_value_type(
+            let value = element_type(
                 spec,
                 value,
                 &format!("{location}.additionalProperties"),
