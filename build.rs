@@ -20,10 +20,13 @@ fn main() -> ExitCode {
         problem_schema: Some("Problem".to_string()),
         ..apiary_codegen::Options::default()
     };
-    let generated = apiary_codegen::generate(&spec, &options)
-        .and_then(|code| Ok((code, apiary_codegen::to_json(&spec)?)));
+    let generated = apiary_codegen::generate_with_warnings(&spec, &options)
+        .and_then(|(code, warnings)| Ok((code, warnings, apiary_codegen::to_json(&spec)?)));
     match generated {
-        Ok((code, json)) => {
+        Ok((code, warnings, json)) => {
+            for warning in warnings {
+                println!("cargo::warning={}: {warning}", spec_path.display());
+            }
             fs::write(out_dir.join("server.rs"), code).expect("OUT_DIR is writable");
             fs::write(out_dir.join("openapi.json"), json).expect("OUT_DIR is writable");
             ExitCode::SUCCESS

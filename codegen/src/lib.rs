@@ -83,6 +83,8 @@ pub struct Spec {
     pub middleware_headers: Vec<String>,
     /// The Rust names of what the spec names.
     pub names: names::SpecNames,
+    /// Mistakes in the spec the generator read past (see [`generate_with_warnings`]).
+    pub warnings: std::cell::RefCell<Vec<SpecError>>,
 }
 
 /// Parses a spec written in JSON (a document whose first character, after whitespace
@@ -146,13 +148,23 @@ fn spec_json(spec_text: &str) -> Result<String> {
 
 /// Generates the server code for a spec, formatted.
 pub fn generate(spec_yaml: &str, options: &Options) -> Result<String> {
-    let tokens = generate_tokens(spec_yaml, options)?;
-    let file = syn::parse2::<syn::File>(tokens)
-        .map_err(|e| SpecError::new("(generated code)", format!("generator bug: {e}")))?;
-    Ok(prettyplease::unparse(&file))
+    generate_with_warnings(spec_yaml, options).map(|(code, _)| code)
 }
 
-fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
+/// [`generate`], plus the spec's mistakes that were read past rather than refused (a
+/// `required` property that is not defined, keywords that do not fit the schema's
+/// `type`, an array without `items`), each with its location, in the order met.
+pub fn generate_with_warnings(
+    spec_yaml: &str,
+    options: &Options,
+) -> Result<(String, Vec<SpecError>)> {
+    let (tokens, warnings) = generate_tokens(spec_yaml, options)?;
+    let file = syn::parse2::<syn::File>(tokens)
+        .map_err(|e| SpecError::new("(generated code)", format!("generator bug: {e}")))?;
+    Ok((prettyplease::unparse(&file), warnings))
+}
+
+fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<(TokenStream, Vec<SpecError>)> {
     let mut doc = parse(spec_yaml)?;
     defaults::fill_in(&mut doc);
     let runtime = syn::parse_str::<syn::Path>(&options.runtime)
@@ -167,6 +179,7 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
         principal,
         problem_schema: options.problem_schema.clone(),
         middleware_headers: options.middleware_headers.clone(),
+        warnings: std::cell::RefCell::default(),
     };
     let ops = operations::read_operations(&spec)?;
     let models = models::generate_models(&spec)?;
@@ -176,7 +189,7 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let table = operation_table(&ops, &spec.middleware_headers);
     let runtime = &spec.runtime;
     let spec_json = spec_json(spec_yaml)?;
-    Ok(quote! {
+    let tokens = quote! {
         #[allow(unused_imports)]
         use #runtime::{AsOAuth, AsProblem, ImageBytes, Json, SpecDocument, SpecForm, SpecJson, SpecSchema, Upload, rfc3339};
 
@@ -191,10 +204,18 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
         #tags
         #operations
         #table
-    })
+    };
+    Ok((tokens, spec.warnings.take()))
 }
 
 impl Spec {
+    /// Records a mistake in the spec that the generator reads past.
+    pub fn warn(&self, location: impl Into<String>, message: impl Into<String>) {
+        self.warnings
+            .borrow_mut()
+            .push(SpecError::new(location, message));
+    }
+
     /// The names of the components' http bearer security schemes.
     pub fn bearer_schemes(&self) -> Vec<&str> {
         let mut names = Vec::new();

@@ -451,9 +451,9 @@ fn read_param(
         key: ("parameter", op_id.to_string(), key_item.clone()),
         base,
     };
-    if matches!(
+    if !matches!(
         schema.schema_kind,
-        SchemaKind::Type(Type::Array(_) | Type::Object(_))
+        SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_))
     ) {
         return Err(SpecError::new(
             schema_location,

@@ -236,7 +236,22 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::first_error;
+    use super::{Checker, first_error};
+
+    /// Code that does not compile is reported with the compiler's first error, and the
+    /// same crate then checks code that does. (The first run builds the dependencies
+    /// under `target/corpus/`: a few minutes.)
+    #[test]
+    fn the_checker_reports_code_that_does_not_compile() {
+        let checker = Checker::new().expect("a throwaway crate");
+        let broken = checker.compile("pub fn count() -> u8 { \"three\" }");
+        let fine = checker.compile("pub fn count() -> u8 { 3 }");
+        checker.remove();
+        let error = broken.expect_err("a string is not a u8");
+        assert!(error.starts_with("src/lib.rs:"), "{error}");
+        assert!(error.contains("error[E0308]: mismatched types"), "{error}");
+        assert_eq!(fine, Ok(()));
+    }
 
     #[test]
     fn the_first_error_is_the_compilers_first_complaint() {
