@@ -13,8 +13,9 @@ mod media;
 mod models;
 mod names;
 mod operations;
+mod security;
 
-use openapiv3::{Header, OpenAPI, Parameter, ReferenceOr, RequestBody, Response, SecurityScheme};
+use openapiv3::{Header, OpenAPI, Parameter, ReferenceOr, RequestBody, Response};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -33,10 +34,12 @@ pub struct Options {
     /// Path of the runtime crate (or a module re-exporting it): `SpecJson`, `SpecForm`
     /// (with its refusals `AsProblem` and `AsOAuth`), `Json`, `Upload`, `ImageBytes`,
     /// `ParamPattern`, `rfc3339::serialize`, `SpecSchema` and `SpecDocument`,
-    /// `check_bearer`, `Failure`, `retry_after` and `UndocumentedProblem`.
+    /// `authenticate` and `Credential`, `Failure`, `retry_after` and
+    /// `UndocumentedProblem`, and `poem`.
     pub runtime: String,
-    /// The type a bearer security scheme hands to the operations it secures; it
-    /// implements the runtime's `Authenticate`, which checks the token.
+    /// The type every security scheme hands to the operations it secures; it
+    /// implements the runtime's `Authenticate`, which checks the credential (and the
+    /// scopes the operation requires).
     pub principal: String,
     /// The component schema of the problem+json documents handlers answer failures with:
     /// each operation documenting it for a 500 gets a `from_problem`, which needs the
@@ -67,7 +70,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             runtime: "apiary_runtime".to_string(),
-            principal: "apiary_runtime::BearerToken".to_string(),
+            principal: "apiary_runtime::Unverified".to_string(),
             problem_schema: None,
             middleware_headers: MIDDLEWARE_HEADERS.iter().map(ToString::to_string).collect(),
         }
@@ -183,7 +186,6 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<(TokenStream, V
     };
     let ops = operations::read_operations(&spec)?;
     let models = models::generate_models(&spec)?;
-    let security = security_schemes(&spec)?;
     let tags = tags_enum(&spec)?;
     let operations = operations::generate_operations(&spec, &ops)?;
     let table = operation_table(&ops, &spec.middleware_headers);
@@ -200,7 +202,6 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<(TokenStream, V
         pub static SPEC_DOCUMENT: SpecDocument = SpecDocument::new(SPEC_JSON);
 
         #models
-        #security
         #tags
         #operations
         #table
@@ -214,21 +215,6 @@ impl Spec {
         self.warnings
             .borrow_mut()
             .push(SpecError::new(location, message));
-    }
-
-    /// The names of the components' http bearer security schemes.
-    pub fn bearer_schemes(&self) -> Vec<&str> {
-        let mut names = Vec::new();
-        if let Some(components) = &self.doc.components {
-            for (name, scheme) in &components.security_schemes {
-                if let ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) = scheme
-                    && scheme.eq_ignore_ascii_case("bearer")
-                {
-                    names.push(name.as_str());
-                }
-            }
-        }
-        names
     }
 
     fn component<'a, T>(
@@ -309,49 +295,6 @@ impl Spec {
     ) -> Result<&'a Header> {
         self.component(item, "#/components/headers/", |c| &c.headers, location)
     }
-}
-
-fn security_schemes(spec: &Spec) -> Result<TokenStream> {
-    let runtime = &spec.runtime;
-    let mut items = Vec::new();
-    let Some(components) = &spec.doc.components else {
-        return Ok(TokenStream::new());
-    };
-    for (name, scheme) in &components.security_schemes {
-        let location = format!("components.securitySchemes.{name}");
-        match scheme {
-            ReferenceOr::Item(SecurityScheme::HTTP {
-                scheme,
-                bearer_format,
-                description,
-                ..
-            }) if scheme.eq_ignore_ascii_case("bearer") => {
-                let ident = spec.names.scheme(name, &location)?;
-                let doc = doc_attr(description.as_deref());
-                let format = bearer_format
-                    .as_deref()
-                    .map(|f| quote! { , bearer_format = #f });
-                let principal = &spec.principal;
-                // The derive takes the checker's path as a string literal.
-                let checker = quote! { #runtime::check_bearer::<#principal> }
-                    .to_string()
-                    .replace(' ', "");
-                items.push(quote! {
-                    #doc
-                    #[derive(poem_openapi::SecurityScheme)]
-                    #[oai(rename = #name, ty = "bearer" #format, checker = #checker)]
-                    pub struct #ident(pub #principal);
-                });
-            }
-            _ => {
-                return Err(SpecError::new(
-                    location,
-                    "only http bearer security schemes are supported",
-                ));
-            }
-        }
-    }
-    Ok(quote! { #(#items)* })
 }
 
 fn tags_enum(spec: &Spec) -> Result<TokenStream> {

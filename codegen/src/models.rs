@@ -1333,7 +1333,7 @@ mod tests {
             names: crate::names::SpecNames::new(&doc).expect("names"),
             doc,
             runtime: syn::parse_str("apiary_runtime").expect("a path"),
-            principal: syn::parse_str("apiary_runtime::BearerToken").expect("a type"),
+            principal: syn::parse_str("apiary_runtime::Unverified").expect("a type"),
             problem_schema: Some("Problem".to_string()),
             middleware_headers: Vec::new(),
             warnings: std::cell::RefCell::default(),

@@ -33,7 +33,7 @@ pub struct Op {
     pub summary: String,
     pub description: Option<String>,
     pub deprecated: bool,
-    pub security: Option<String>,
+    pub security: Option<crate::security::Security>,
     pub params: Vec<Param>,
     pub body: Option<Body>,
     pub responses: Vec<Variant>,
@@ -280,7 +280,7 @@ fn read_operation(
             "callbacks are not supported",
         ));
     }
-    let security = read_security(spec, op, location)?;
+    let security = crate::security::read(spec, op, location)?;
     let mut extra = Vec::new();
     let mut read_params = Vec::new();
     for (index, param) in params.iter().enumerate() {
@@ -368,32 +368,6 @@ fn read_operation(
         version,
         extra,
     })
-}
-
-fn read_security(spec: &Spec, op: &Operation, location: &str) -> Result<Option<String>> {
-    let requirements = op.security.as_ref().or(spec.doc.security.as_ref());
-    let Some(requirements) = requirements else {
-        return Ok(None);
-    };
-    let location = format!("{location}.security");
-    match requirements.as_slice() {
-        [] => Ok(None),
-        [requirement] if requirement.is_empty() => Ok(None),
-        [requirement] if requirement.len() == 1 => {
-            let (name, _scopes) = requirement.iter().next().expect("one entry");
-            if !spec.bearer_schemes().contains(&name.as_str()) {
-                return Err(SpecError::new(
-                    location,
-                    format!("`{name}` is not an http bearer scheme in components.securitySchemes"),
-                ));
-            }
-            Ok(Some(name.clone()))
-        }
-        _ => Err(SpecError::new(
-            location,
-            "only a single security scheme per operation is supported (no alternatives, no combinations)",
-        )),
-    }
 }
 
 fn read_param(
@@ -1014,7 +988,13 @@ pub fn status_variant(status: u16) -> String {
 /// The Rust items of every operation: response enums, tag traits and their adapters.
 pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
     let runtime = &spec.runtime;
-    let mut items = Vec::new();
+    let security = crate::security::generate(spec, ops)?;
+    let auth_of = |op: &Op| {
+        ops.iter()
+            .position(|o| std::ptr::eq(o, op))
+            .and_then(|index| security.per_op[index].as_ref())
+    };
+    let mut items = vec![security.items.clone()];
     let firsts: Vec<&Op> = ops
         .iter()
         .enumerate()
@@ -1037,10 +1017,10 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         let methods = tag_ops
             .iter()
             .filter(|op| firsts.iter().any(|f| std::ptr::eq(*f, **op)))
-            .map(|op| trait_method(op, ops, runtime, &spec.principal));
+            .map(|op| trait_method(op, ops, runtime, auth_of(op)));
         let mut adapters = Vec::new();
         for op in &tag_ops {
-            adapters.push(adapter_method(spec, op)?);
+            adapters.push(adapter_method(spec, op, auth_of(op))?);
         }
         let trait_doc = doc_attr(Some(&format!(
             "The operations tagged `{}`{}",
@@ -1106,7 +1086,12 @@ fn op_doc(op: &Op) -> TokenStream {
     doc_attr(Some(&text))
 }
 
-fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path, principal: &syn::Type) -> TokenStream {
+fn trait_method(
+    op: &Op,
+    ops: &[Op],
+    runtime: &syn::Path,
+    auth: Option<&crate::security::OpAuth>,
+) -> TokenStream {
     let ident = method_ident(op);
     let response = response_ident(op);
     let mut doc = op_doc(op);
@@ -1118,8 +1103,9 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path, principal: &syn::Type)
     let serves = format!("Serves {}.", routes.join(", "));
     doc.extend(doc_attr(Some(&format!("\n{serves}"))));
     let mut args = Vec::new();
-    if op.security.is_some() {
-        args.push(quote! { auth: #principal });
+    if let Some(auth) = auth {
+        let ty = &auth.handler_ty;
+        args.push(quote! { auth: #ty });
     }
     for param in &op.params {
         let name = &param.ident;
@@ -1141,7 +1127,11 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path, principal: &syn::Type)
     }
 }
 
-fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
+fn adapter_method(
+    spec: &Spec,
+    op: &Op,
+    auth: Option<&crate::security::OpAuth>,
+) -> Result<TokenStream> {
     let location = format!("paths.{}.{}", op.path, op.method);
     let ident = &op.adapter_ident;
     let handler = method_ident(op);
@@ -1169,10 +1159,11 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
     let deprecated = op.deprecated.then(|| quote! { , deprecated });
     let mut params = Vec::new();
     let mut call = Vec::new();
-    if let Some(scheme) = &op.security {
-        let scheme_ident = spec.names.scheme(scheme, &format!("{location}.security"))?;
-        params.push(quote! { auth: #scheme_ident });
-        call.push(quote! { auth.0 });
+    if let Some(auth) = auth {
+        let extractor = &auth.extractor;
+        let take = &auth.take;
+        params.push(quote! { auth: #extractor });
+        call.push(take.clone());
     }
     for param in &op.params {
         let name = &param.ident;

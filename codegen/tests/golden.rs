@@ -30,3 +30,11 @@ fn tokens() {
     };
     insta::assert_snapshot!(generated("tokens.yaml", &options));
 }
+
+/// Every kind of security scheme (apiKey in a header and a cookie, http basic, oauth2
+/// with scopes, openIdConnect), alternatives with anonymous access beside them, a
+/// top-level requirement and an operation open to anyone.
+#[test]
+fn security() {
+    insta::assert_snapshot!(generated("security.yaml", &Options::default()));
+}

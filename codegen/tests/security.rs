@@ -1,0 +1,130 @@
+//! Security requirements: what the generator accepts (see the `security` golden test for
+//! the code) and what it refuses, with the location.
+
+use apiary_codegen::{Options, generate};
+
+/// A spec with one operation whose `security` is `security`, and the schemes `schemes`
+/// (YAML mapping entries, indented by six spaces).
+fn spec(security: &str, schemes: &str) -> String {
+    format!(
+        r#"openapi: 3.0.3
+info: {{title: t, version: "1"}}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      security: {security}
+      responses:
+        "200": {{description: ok}}
+components:
+  securitySchemes:
+{schemes}
+"#
+    )
+}
+
+const KEY: &str = "    key: {type: apiKey, in: query, name: api_key}\n";
+const BEARER: &str = "    token: {type: http, scheme: bearer}\n";
+
+fn refusal(spec: &str) -> String {
+    match generate(spec, &Options::default()) {
+        Ok(_) => panic!("the generator accepted a construct it must refuse:\n{spec}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn a_key_in_the_query_reaches_the_principal_with_the_scheme_name() {
+    let code = generate(&spec("[{key: []}]", KEY), &Options::default()).expect("generates");
+    assert!(code.contains("key_in = \"query\""), "{code}");
+    assert!(code.contains("key_name = \"api_key\""), "{code}");
+    assert!(
+        code.contains("Credential::ApiKey(credential.key)"),
+        "{code}"
+    );
+    assert!(code.contains("auth: apiary_runtime::Unverified"), "{code}");
+}
+
+#[test]
+fn alternatives_give_the_handler_an_enum_of_the_schemes() {
+    let schemes = format!("{KEY}{BEARER}");
+    let code = generate(
+        &spec("[{token: []}, {key: []}]", &schemes),
+        &Options::default(),
+    )
+    .expect("generates");
+    assert!(code.contains("pub enum ListThingsAuth"), "{code}");
+    assert!(code.contains("auth: ListThingsAuth"), "{code}");
+    assert!(!code.contains("Anonymous"), "no anonymous access: {code}");
+
+    let open =
+        generate(&spec("[{token: []}, {}]", BEARER), &Options::default()).expect("generates");
+    assert!(open.contains("#[oai(fallback)]"), "{open}");
+    assert!(open.contains("Anonymous"), "{open}");
+}
+
+#[test]
+fn no_requirement_or_only_an_empty_one_means_no_check() {
+    for security in ["[]", "[{}]"] {
+        let code = generate(&spec(security, BEARER), &Options::default()).expect("generates");
+        assert!(!code.contains("auth:"), "{security}: {code}");
+    }
+}
+
+#[test]
+fn scopes_reach_the_check_and_name_the_extractor() {
+    let oauth = "    oauth:\n      type: oauth2\n      flows:\n        password:\n          tokenUrl: /token\n          scopes: {\"pets:write\": w}\n";
+    let code = generate(
+        &spec("[{oauth: [\"pets:write\"]}]", oauth),
+        &Options::default(),
+    )
+    .expect("generates");
+    assert!(code.contains("pub struct OauthPetsWrite("), "{code}");
+    assert!(code.contains("&[\"pets:write\"]"), "{code}");
+    assert!(code.contains("password(token_url = \"/token\")"), "{code}");
+}
+
+#[test]
+fn several_schemes_required_at_once_are_refused_with_the_location() {
+    let schemes = format!("{KEY}{BEARER}");
+    let error = refusal(&spec("[{token: [], key: []}]", &schemes));
+    assert!(
+        error.starts_with("spec error at paths./things.get.security[0]:"),
+        "{error}"
+    );
+    assert!(error.contains("several schemes at once"), "{error}");
+}
+
+#[test]
+fn an_unknown_scheme_is_refused_with_the_location() {
+    let error = refusal(&spec("[{nobody: []}]", BEARER));
+    assert!(
+        error.starts_with("spec error at paths./things.get.security[0]:"),
+        "{error}"
+    );
+    assert!(error.contains("`nobody`"), "{error}");
+}
+
+#[test]
+fn an_http_scheme_other_than_bearer_or_basic_is_refused() {
+    let error = refusal(&spec(
+        "[{digest: []}]",
+        "    digest: {type: http, scheme: digest}\n",
+    ));
+    assert!(
+        error.starts_with("spec error at components.securitySchemes.digest.scheme:"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_api_key_name_that_cannot_be_sent_is_refused() {
+    let error = refusal(&spec(
+        "[{key: []}]",
+        "    key: {type: apiKey, in: header, name: \"api key\"}\n",
+    ));
+    assert!(
+        error.starts_with("spec error at components.securitySchemes.key.name:"),
+        "{error}"
+    );
+}
