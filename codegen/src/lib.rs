@@ -345,7 +345,7 @@ fn operation_table(ops: &[operations::Op], middleware_headers: &[String]) -> Tok
         let tag = &op.tag;
         let secured = op.security.is_some();
         let deprecated = op.deprecated;
-        let statuses = op.responses.iter().map(|r| r.status);
+        let statuses = op.responses.iter().filter_map(|r| r.status.code());
         let rate_limit = op
             .rate_limit
             .as_ref()

@@ -52,10 +52,9 @@ impl Op {
     /// `invalid_request` when the operation's 400 is marked `x-error-format: oauth2`,
     /// else as a 400 problem.
     fn form_refusal(&self) -> TokenStream {
-        let oauth = self
-            .responses
-            .iter()
-            .any(|r| r.status == 400 && r.error_format.as_deref() == Some(OAUTH2_ERROR_FORMAT));
+        let oauth = self.responses.iter().any(|r| {
+            r.status == Status::Code(400) && r.error_format.as_deref() == Some(OAUTH2_ERROR_FORMAT)
+        });
         if oauth {
             quote! { AsOAuth }
         } else {
@@ -94,8 +93,29 @@ pub enum Body {
     Upload,
 }
 
+/// Which statuses a response variant answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exactly this status.
+    Code(u16),
+    /// `4XX`: any status of this hundred (the digit), chosen by the handler.
+    Range(u16),
+    /// `default`: any status the handler chooses.
+    Default,
+}
+
+impl Status {
+    /// The status, when it is one exact code.
+    pub fn code(self) -> Option<u16> {
+        match self {
+            Status::Code(code) => Some(code),
+            Status::Range(_) | Status::Default => None,
+        }
+    }
+}
+
 pub struct Variant {
-    pub status: u16,
+    pub status: Status,
     pub ident: proc_macro2::Ident,
     pub description: String,
     pub payload: Option<Payload>,
@@ -111,6 +131,9 @@ const ERROR_FORMAT: &str = "x-error-format";
 
 pub struct Payload {
     pub content_type: String,
+    /// A media range (`*/*`, `text/*`) answered by a generated type whose value names
+    /// the exact media type: the range and that type's name.
+    pub range: Option<(String, proc_macro2::Ident)>,
     /// The payload type as written in the variant, e.g. `Json<User>`.
     pub ty: TokenStream,
     /// The schema name when the body is a `$ref` to a component.
@@ -205,7 +228,10 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
                 .iter()
                 .map(|h| format!("{}:{}:{}", h.name, h.ty, h.required))
                 .collect();
-            format!("{} {payload:?} {headers:?} {:?}", r.status, r.error_format)
+            format!(
+                "{:?} {payload:?} {headers:?} {:?}",
+                r.status, r.error_format
+            )
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -326,8 +352,8 @@ fn read_operation(
             Some(read_body(spec, body, &body_location)?)
         }
     };
-    let responses = read_responses(spec, op, location)?;
-    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    let responses = read_responses(spec, &handler, op, location, &mut extra)?;
+    let statuses: Vec<u16> = responses.iter().filter_map(|r| r.status.code()).collect();
     let rate_limit = crate::extensions::rate_limit(op, &statuses, location)?;
     let deprecation = crate::extensions::deprecation(op, location)?;
     let max_body_bytes =
@@ -745,31 +771,40 @@ fn is_binary(kind: &SchemaKind) -> bool {
     )
 }
 
-fn read_responses(spec: &Spec, op: &Operation, location: &str) -> Result<Vec<Variant>> {
+fn read_responses(
+    spec: &Spec,
+    handler: &str,
+    op: &Operation,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<Vec<Variant>> {
     let op_error_format = read_error_format(op.extensions.get(ERROR_FORMAT), || {
         format!("{location}.{ERROR_FORMAT}")
     })?;
     let location = format!("{location}.responses");
-    if op.responses.default.is_some() {
-        return Err(SpecError::new(
-            format!("{location}.default"),
-            "`default` responses are not supported; list each status",
-        ));
-    }
-    let mut variants = Vec::new();
+    let mut listed = Vec::new();
     for (code, response) in &op.responses.responses {
-        let status = match code {
-            StatusCode::Code(code) => *code,
+        let (status, key) = match code {
+            StatusCode::Code(code) => (Status::Code(*code), code.to_string()),
+            StatusCode::Range(range @ 1..=5) => (Status::Range(*range), format!("{range}XX")),
             StatusCode::Range(range) => {
                 return Err(SpecError::new(
                     format!("{location}.{range}XX"),
-                    "status ranges are not supported; list each status",
+                    "a status range is one of 1XX, 2XX, 3XX, 4XX and 5XX",
                 ));
             }
         };
-        let response_location = format!("{location}.{status}");
+        listed.push((status, key, response));
+    }
+    if let Some(response) = &op.responses.default {
+        listed.push((Status::Default, "default".to_string(), response));
+    }
+    let mut variants = Vec::new();
+    for (status, key, response) in listed {
+        let response_location = format!("{location}.{key}");
         let response = spec.resolve_response(response, &response_location)?;
-        let mut variant = read_response(spec, status, response, &response_location)?;
+        let mut variant =
+            read_response(spec, handler, status, response, &response_location, extra)?;
         // The response's own marker wins over the operation's.
         variant.error_format = read_error_format(response.extensions.get(ERROR_FORMAT), || {
             format!("{response_location}.{ERROR_FORMAT}")
@@ -803,16 +838,40 @@ fn read_error_format(
     }
 }
 
-fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) -> Result<Variant> {
+fn read_response(
+    spec: &Spec,
+    handler: &str,
+    status: Status,
+    response: &Response,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<Variant> {
+    let status_name = match status {
+        Status::Code(code) => code.to_string(),
+        Status::Range(range) => format!("{range}XX"),
+        Status::Default => "Default".to_string(),
+    };
     let mut content = response.content.iter();
     let payload = match (content.next(), content.next()) {
         (None, _) => None,
-        (Some((content_type, media)), None) => Some(read_payload(
-            spec,
-            content_type,
-            media,
-            &format!("{location}.content.{content_type}"),
-        )?),
+        (Some((content_type, media)), None) => {
+            let name = EnumName {
+                key: ("response body", handler.to_string(), status_name.clone()),
+                // Digits and `XX` after a type name keep it one identifier.
+                base: format!(
+                    "{}{status_name}Response",
+                    convert(handler, Case::Type, "Operation")
+                ),
+            };
+            Some(read_payload(
+                spec,
+                content_type,
+                media,
+                &name,
+                &format!("{location}.content.{content_type}"),
+                extra,
+            )?)
+        }
         (Some(_), Some(_)) => {
             return Err(SpecError::new(
                 format!("{location}.content"),
@@ -834,9 +893,14 @@ fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) 
         let header = spec.resolve_header(header, &header_location)?;
         headers.push(read_header(spec, name, header, &header_location)?);
     }
+    let ident = match status {
+        Status::Code(code) => status_variant(code),
+        Status::Range(range) => format!("Status{range}XX"),
+        Status::Default => "Default".to_string(),
+    };
     Ok(Variant {
         status,
-        ident: format_ident!("{}", status_variant(status)),
+        ident: format_ident!("{ident}"),
         description: response.description.clone(),
         payload,
         headers,
@@ -885,92 +949,78 @@ fn read_payload(
     spec: &Spec,
     content_type: &str,
     media: &MediaType,
+    name: &EnumName,
     location: &str,
+    extra: &mut Vec<TokenStream>,
 ) -> Result<Payload> {
     let schema_location = format!("{location}.schema");
-    let Some(schema) = &media.schema else {
-        return Err(SpecError::new(location, "a response body needs a schema"));
+    let essence = crate::media::essence(content_type);
+    let payload = |ty: TokenStream| Payload {
+        content_type: content_type.to_string(),
+        range: None,
+        ty,
+        schema: None,
     };
-    if content_type.contains('*') {
-        return match &media.schema {
-            Some(ReferenceOr::Item(schema))
-                if content_type == "image/*" && is_binary(&schema.schema_kind) =>
-            {
-                Ok(Payload {
-                    content_type: content_type.to_string(),
-                    ty: quote! { ImageBytes },
-                    schema: None,
-                })
-            }
-            _ => Err(SpecError::new(
+    if essence.contains('*') {
+        if essence == "image/*" {
+            return match &media.schema {
+                Some(ReferenceOr::Item(schema)) if is_binary(&schema.schema_kind) => {
+                    Ok(payload(quote! { ImageBytes }))
+                }
+                _ => Err(SpecError::new(
+                    location,
+                    "an `image/*` response must be `type: string, format: binary` \
+                     (the handler names the exact type)",
+                )),
+            };
+        }
+        if !crate::media::is_range(&essence) {
+            return Err(SpecError::new(
                 location,
-                "the only media range supported in a response is `image/*` with \
-                 `type: string, format: binary` (the handler names the exact type)",
-            )),
-        };
+                "a media range is `*/*` or `type/*`",
+            ));
+        }
+        let base = format!(
+            "{}Body",
+            convert(&essence.replace('*', "any"), Case::Type, "Media")
+        );
+        let ident = spec.names.late_type(
+            ("media range", essence.clone(), String::new()),
+            &base,
+            location,
+        )?;
+        return Ok(Payload {
+            range: Some((essence, ident.clone())),
+            ..payload(quote! { #ident })
+        });
     }
     let is_json = crate::media::is_json(content_type);
     let is_text = crate::media::is_text(content_type);
-    match schema {
-        ReferenceOr::Reference { reference } if is_json => {
+    let binary = quote! { poem_openapi::payload::Binary<Vec<u8>> };
+    let text = quote! { poem_openapi::payload::PlainText<String> };
+    match &media.schema {
+        // No schema: any document of the media type.
+        None if is_json => Ok(payload(quote! { Json<serde_json::Value> })),
+        None if is_text => Ok(payload(text)),
+        None => Ok(payload(binary)),
+        Some(ReferenceOr::Reference { reference }) if is_json => {
             let ident = schema_ident(spec, reference, &schema_location)?;
             let name = crate::models::schema_ref_name(reference, &schema_location)?;
             Ok(Payload {
-                content_type: content_type.to_string(),
-                ty: quote! { Json<#ident> },
                 schema: Some(name),
+                ..payload(quote! { Json<#ident> })
             })
         }
-        ReferenceOr::Item(schema) => {
-            let inner = match &schema.schema_kind {
-                SchemaKind::Type(Type::Array(array)) if is_json => match &array.items {
-                    Some(ReferenceOr::Reference { reference }) => {
-                        let ident =
-                            schema_ident(spec, reference, &format!("{schema_location}.items"))?;
-                        quote! { Json<Vec<#ident>> }
-                    }
-                    _ => {
-                        return Err(SpecError::new(
-                            format!("{schema_location}.items"),
-                            "array responses must `$ref` their item schema",
-                        ));
-                    }
-                },
-                SchemaKind::Type(Type::Object(object))
-                    if is_json && object.properties.is_empty() =>
-                {
-                    quote! { Json<serde_json::Value> }
-                }
-                SchemaKind::Type(Type::String(string))
-                    if is_text && string.enumeration.is_empty() =>
-                {
-                    quote! { poem_openapi::payload::PlainText<String> }
-                }
-                SchemaKind::Type(Type::String(string))
-                    if matches!(
-                        string.format,
-                        VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
-                    ) =>
-                {
-                    quote! { poem_openapi::payload::Binary<Vec<u8>> }
-                }
-                _ => {
-                    return Err(SpecError::new(
-                        schema_location,
-                        "unsupported response body: use a `$ref` or an array of `$ref`s for JSON, \
-                         `type: string` for text, `format: binary` for bytes",
-                    ));
-                }
-            };
-            Ok(Payload {
-                content_type: content_type.to_string(),
-                ty: inner,
-                schema: None,
-            })
+        Some(ReferenceOr::Item(schema)) if is_binary(&schema.schema_kind) => Ok(payload(binary)),
+        Some(ReferenceOr::Item(schema)) if is_json => {
+            let ty = inline_type(spec, schema, &schema_location, name, extra)?;
+            Ok(payload(quote! { Json<#ty> }))
         }
-        ReferenceOr::Reference { .. } => Err(SpecError::new(
+        // Text the handler writes as it is: XML, YAML, `text/*`.
+        Some(_) if is_text => Ok(payload(text)),
+        Some(_) => Err(SpecError::new(
             schema_location,
-            "a `$ref` body must be JSON (application/json or application/*+json)",
+            "a body that is neither JSON nor text must be `type: string, format: binary`",
         )),
     }
 }
@@ -1021,6 +1071,7 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         .filter(|(i, op)| !ops[..*i].iter().any(|o| o.handler == op.handler))
         .map(|(_, op)| op)
         .collect();
+    items.extend(shared_response_types(spec, &firsts));
     for op in &firsts {
         items.extend(op.extra.iter().cloned());
         items.push(response_enum(spec, op));
@@ -1220,11 +1271,19 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
         }
         None => {}
     }
+    let (output, check) = if has_range(op) {
+        (
+            quote! { poem::Result<#response> },
+            quote! { .check_status() },
+        )
+    } else {
+        (quote! { #response }, quote! {})
+    };
     Ok(quote! {
         #doc
         #[oai(path = #poem_path, method = #method, operation_id = #op_id, tag = #tag #deprecated)]
-        async fn #ident(&self, #(#params),*) -> #response {
-            self.0.#handler(#(#call),*).await
+        async fn #ident(&self, #(#params),*) -> #output {
+            self.0.#handler(#(#call),*).await #check
         }
     })
 }
@@ -1233,26 +1292,60 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
     let ident = response_ident(op);
     let runtime = &spec.runtime;
     let doc = doc_attr(Some(&format!("Every documented response of `{}`.", op.id)));
+    let handler_name = &op.handler;
     let mut variants = Vec::new();
     let mut problem_arms = Vec::new();
     let mut internal_error = None;
+    let mut range_arms = Vec::new();
+    let mut range_checks = Vec::new();
     for variant in &op.responses {
-        let status = proc_macro2::Literal::u16_unsuffixed(variant.status);
         let name = &variant.ident;
         let vdoc = doc_attr(Some(&variant.description));
-        let content_type = variant
-            .payload
-            .as_ref()
-            // `image/*`: the payload sets the exact type of the bytes it carries.
-            .filter(|p| !matches!(p.content_type.as_str(), "application/json" | "image/*"))
-            .map(|p| {
-                let ct = &p.content_type;
-                quote! { , content_type = #ct }
-            });
+        let mut attrs = Vec::new();
         let mut fields = Vec::new();
-        if let Some(payload) = &variant.payload {
-            let ty = &payload.ty;
-            fields.push(quote! { #ty });
+        match variant.status {
+            Status::Code(code) => {
+                let status = proc_macro2::Literal::u16_unsuffixed(code);
+                attrs.push(quote! { status = #status });
+            }
+            Status::Range(hundred) => {
+                let range = format!("{hundred}XX");
+                attrs.push(quote! { status_range = #range });
+                fields.push(quote! { poem::http::StatusCode });
+                let hundred = proc_macro2::Literal::u16_unsuffixed(hundred);
+                let message = format!("`{}` answered {{}} as its {range} response", op.id);
+                range_checks.push(quote! {
+                    Self::#name(status, ..) if status.as_u16() / 100 != #hundred => {
+                        Err(poem::Error::from_string(
+                            format!(#message, status.as_u16()),
+                            poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ))
+                    }
+                });
+            }
+            Status::Default => fields.push(quote! { poem::http::StatusCode }),
+        }
+        if let Some(payload) = &variant.payload
+            // JSON is the derive's default; a range's or `image/*`'s value names the exact
+            // type.
+            && payload.content_type != "application/json"
+            && payload.range.is_none()
+            && payload.content_type != "image/*"
+        {
+            let ct = &payload.content_type;
+            attrs.push(quote! { content_type = #ct });
+        }
+        match &variant.payload {
+            Some(payload) => {
+                let ty = &payload.ty;
+                fields.push(quote! { #ty });
+            }
+            // The derive reads a `default` variant's second field as its content.
+            None if variant.status == Status::Default => {
+                let no_body = no_body_ident(spec);
+                fields.push(quote! { #no_body });
+            }
+            None => {}
         }
         let mut header_values = Vec::new();
         for header in &variant.headers {
@@ -1271,9 +1364,14 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
         } else {
             quote! { (#(#fields),*) }
         };
+        let attrs = if attrs.is_empty() {
+            quote! {}
+        } else {
+            quote! { #[oai(#(#attrs),*)] }
+        };
         variants.push(quote! {
             #vdoc
-            #[oai(status = #status #content_type)]
+            #attrs
             #name #fields,
         });
         let is_problem = variant
@@ -1282,15 +1380,46 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
             .is_some_and(|p| p.schema.as_deref() == Some(spec.problem_schema.as_str()));
         if is_problem && header_values.iter().all(Option::is_some) {
             let values = header_values.into_iter().flatten();
-            let construct = quote! { Self::#name(Json(problem) #(, #values)*) };
-            if variant.status == 500 {
-                internal_error = Some(construct.clone());
+            match variant.status {
+                Status::Code(code) => {
+                    let construct = quote! { Self::#name(Json(problem) #(, #values)*) };
+                    if code == 500 {
+                        internal_error = Some(construct.clone());
+                    }
+                    let status = proc_macro2::Literal::u16_unsuffixed(code);
+                    problem_arms.push(quote! { #status => #construct, });
+                }
+                Status::Range(hundred) => {
+                    let hundred = proc_macro2::Literal::u16_unsuffixed(hundred);
+                    range_arms.push(quote! {
+                        status if status / 100 == #hundred => match poem::http::StatusCode::from_u16(status) {
+                            Ok(code) => Self::#name(code, Json(problem) #(, #values)*),
+                            Err(_) => Self::from_problem(#runtime::Failure::from(
+                                #runtime::undocumented_problem(#handler_name, problem),
+                            )),
+                        },
+                    });
+                }
+                Status::Default => {}
             }
-            problem_arms.push(quote! { #status => #construct, });
         }
     }
+    problem_arms.extend(range_arms);
+    let check_status = (!range_checks.is_empty()).then(|| {
+        quote! {
+            impl #ident {
+                /// This answer, or a 500 when a ranged variant carries a status outside
+                /// its range (a bug in the handler).
+                pub fn check_status(self) -> poem::Result<Self> {
+                    match &self {
+                        #(#range_checks)*
+                        _ => Ok(self),
+                    }
+                }
+            }
+        }
+    });
     let from_problem = internal_error.map(|internal| {
-        let handler_name = &op.handler;
         quote! {
             impl #ident {
                 /// Answers with the problem's status when this operation documents it;
@@ -1315,7 +1444,97 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
         pub enum #ident { #(#variants)* }
 
         #from_problem
+        #check_status
     }
+}
+
+/// The content of a `default` response the spec gives no content.
+fn no_body_ident(spec: &Spec) -> proc_macro2::Ident {
+    spec.names
+        .late_type(
+            ("helper", "no body".to_string(), String::new()),
+            "NoBody",
+            "(generated code)",
+        )
+        .expect("a late type name is always found")
+}
+
+/// Whether an operation has a ranged response, whose status the adapter checks.
+fn has_range(op: &Op) -> bool {
+    op.responses
+        .iter()
+        .any(|r| matches!(r.status, Status::Range(_)))
+}
+
+/// The types shared by the operations' responses: the content of a `default` response
+/// without content, and one type per media range answered (the value names the exact
+/// media type).
+fn shared_response_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    let variants = || ops.iter().flat_map(|op| &op.responses);
+    if variants().any(|v| v.status == Status::Default && v.payload.is_none()) {
+        let ident = no_body_ident(spec);
+        items.push(quote! {
+            /// No content: a `default` response the spec documents without a body.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct #ident;
+
+            impl poem::IntoResponse for #ident {
+                fn into_response(self) -> poem::Response {
+                    poem::Response::default()
+                }
+            }
+
+            impl poem_openapi::ResponseContent for #ident {
+                fn media_types() -> Vec<poem_openapi::registry::MetaMediaType> {
+                    Vec::new()
+                }
+            }
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (range, ident) in variants().filter_map(|v| v.payload.as_ref()?.range.as_ref()) {
+        if !seen.insert(ident.to_string()) {
+            continue;
+        }
+        let doc = format!(" A `{range}` answer: the value names its exact media type.");
+        let (body, schema) = if range == "text/*" {
+            (
+                quote! { String },
+                quote! { poem_openapi::registry::MetaSchema::new("string") },
+            )
+        } else {
+            (
+                quote! { Vec<u8> },
+                quote! { poem_openapi::registry::MetaSchema::new_with_format("string", "binary") },
+            )
+        };
+        items.push(quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub struct #ident {
+                pub content_type: String,
+                pub body: #body,
+            }
+
+            impl poem_openapi::payload::Payload for #ident {
+                const CONTENT_TYPE: &'static str = #range;
+
+                fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                    poem_openapi::registry::MetaSchemaRef::Inline(Box::new(#schema))
+                }
+            }
+
+            impl poem::IntoResponse for #ident {
+                fn into_response(self) -> poem::Response {
+                    poem::Response::builder()
+                        .content_type(self.content_type)
+                        .body(self.body)
+                }
+            }
+        });
+    }
+    items
 }
 
 /// How `from_problem` fills a header of a problem response, or None when it cannot.

@@ -1,0 +1,230 @@
+//! What operations generate: request bodies, responses and parameters the generator
+//! expresses, asserted on the generated code.
+
+use apiary_codegen::{Options, generate};
+
+/// A spec with one `GET /pets` operation, `listPets`, whose responses are `responses`
+/// (YAML indented by eight spaces), plus a `Pet` component.
+fn with_responses(responses: &str) -> String {
+    format!(
+        r##"openapi: 3.0.3
+info: {{title: t, version: "1"}}
+tags: [{{name: pets}}]
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      tags: [pets]
+      responses:
+{responses}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name]
+      properties:
+        name: {{type: string}}
+"##
+    )
+}
+
+fn code(spec: &str) -> String {
+    match generate(spec, &Options::default()) {
+        Ok(code) => code,
+        Err(error) => panic!("the generator refused {error}:\n{spec}"),
+    }
+}
+
+fn refusal(spec: &str) -> String {
+    match generate(spec, &Options::default()) {
+        Ok(_) => panic!("the generator accepted a construct it must refuse:\n{spec}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// The generated code with all whitespace removed, for assertions on token sequences.
+fn squeezed(code: &str) -> String {
+    code.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn a_default_response_is_a_variant_carrying_its_status() {
+    let spec = with_responses(
+        r##"        "200":
+          description: ok
+        default:
+          description: anything else
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Pet"}"##,
+    );
+    let code = squeezed(&code(&spec));
+    assert!(
+        code.contains("///anythingelseDefault(poem::http::StatusCode,Json<Pet>),"),
+        "{code}"
+    );
+    // Not a range: the adapter answers what the handler chose.
+    assert!(code.contains("->ListPetsResponse{"), "{code}");
+}
+
+#[test]
+fn a_default_response_without_content_carries_no_body() {
+    let spec = with_responses("        default:\n          description: anything");
+    let code = squeezed(&code(&spec));
+    assert!(
+        code.contains("Default(poem::http::StatusCode,NoBody)"),
+        "{code}"
+    );
+    assert!(code.contains("pubstructNoBody;"), "{code}");
+    assert!(
+        code.contains("implpoem_openapi::ResponseContentforNoBody"),
+        "{code}"
+    );
+}
+
+#[test]
+fn a_ranged_response_is_checked_against_its_range() {
+    let spec = with_responses(
+        r##"        "200":
+          description: ok
+        4XX:
+          description: a client error
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Pet"}
+        5XX:
+          description: a server error"##,
+    );
+    let code = squeezed(&code(&spec));
+    assert!(
+        code.contains("#[oai(status_range=\"4XX\")]Status4XX(poem::http::StatusCode,Json<Pet>),"),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[oai(status_range=\"5XX\")]Status5XX(poem::http::StatusCode),"),
+        "{code}"
+    );
+    assert!(
+        code.contains("Self::Status4XX(status,..)ifstatus.as_u16()/100!=4=>"),
+        "{code}"
+    );
+    assert!(
+        code.contains("->poem::Result<ListPetsResponse>{self.0.list_pets().await.check_status()}"),
+        "{code}"
+    );
+    // The documented statuses the operation table lists are the exact ones.
+    assert!(code.contains("statuses:&[200u16]"), "{code}");
+}
+
+#[test]
+fn a_range_that_is_not_a_hundred_is_refused() {
+    let spec = with_responses(
+        "        \"200\":\n          description: ok\n        6XX:\n          description: odd",
+    );
+    let message = refusal(&spec);
+    assert!(
+        message.contains("paths./pets.get.responses.6XX"),
+        "{message}"
+    );
+}
+
+#[test]
+fn inline_and_scalar_json_responses_are_typed() {
+    let spec = with_responses(
+        r##"        "200":
+          description: the pets
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Pet"}}
+        "201":
+          description: a count
+          content:
+            application/json:
+              schema: {type: integer, format: int32}
+        "202":
+          description: a kind
+          content:
+            application/json:
+              schema: {type: string, enum: [cat, dog]}"##,
+    );
+    let code = squeezed(&code(&spec));
+    assert!(code.contains("Ok(Json<Vec<Pet>>)"), "{code}");
+    assert!(code.contains("Created(Json<i32>)"), "{code}");
+    // An inline enum is named after the operation and status.
+    assert!(
+        code.contains("Accepted(Json<ListPets202Response>)"),
+        "{code}"
+    );
+    assert!(code.contains("pubenumListPets202Response{"), "{code}");
+}
+
+#[test]
+fn responses_without_a_schema_take_any_document_of_their_type() {
+    let spec = with_responses(
+        r##"        "200":
+          description: json
+          content:
+            application/json: {}
+        "201":
+          description: text
+          content:
+            text/plain: {}
+        "202":
+          description: bytes
+          content:
+            application/pdf: {}
+        "203":
+          description: xml, as text
+          content:
+            application/xml:
+              schema: {$ref: "#/components/schemas/Pet"}"##,
+    );
+    let code = squeezed(&code(&spec));
+    assert!(code.contains("Ok(Json<serde_json::Value>)"), "{code}");
+    assert!(
+        code.contains("#[oai(status=201,content_type=\"text/plain\")]Created(poem_openapi::payload::PlainText<String>)"),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[oai(status=202,content_type=\"application/pdf\")]Accepted(poem_openapi::payload::Binary<Vec<u8>>)"),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[oai(status=203,content_type=\"application/xml\")]Status203(poem_openapi::payload::PlainText<String>)"),
+        "{code}"
+    );
+}
+
+#[test]
+fn a_media_range_is_answered_by_a_type_naming_the_exact_media_type() {
+    let spec = with_responses(
+        r##"        "200":
+          description: anything
+          content:
+            "*/*":
+              schema: {type: string}
+        "201":
+          description: some text
+          content:
+            text/*: {}"##,
+    );
+    let code = squeezed(&code(&spec));
+    // No content type on the variant: the value sets it.
+    assert!(code.contains("#[oai(status=200)]Ok(AnyAnyBody)"), "{code}");
+    assert!(
+        code.contains("#[oai(status=201)]Created(TextAnyBody)"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pubstructAnyAnyBody{pubcontent_type:String,pubbody:Vec<u8>,}"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pubstructTextAnyBody{pubcontent_type:String,pubbody:String,}"),
+        "{code}"
+    );
+    assert!(
+        code.contains("constCONTENT_TYPE:&'staticstr=\"*/*\";"),
+        "{code}"
+    );
+}
