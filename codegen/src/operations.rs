@@ -82,9 +82,23 @@ pub enum ParamIn {
     Header,
 }
 
-pub enum Body {
+pub struct Body {
+    /// False for `required: false`: the handler gets an `Option`, `None` when the
+    /// request carries no body.
+    pub required: bool,
+    pub kind: BodyKind,
+}
+
+pub enum BodyKind {
     /// JSON checked against the spec schema at `#/components/schemas/<name>`.
     Json(proc_macro2::Ident),
+    /// JSON of an inline schema: the handler's type, and the generated wrapper that
+    /// binds it to the schema's place in the spec, where it is checked.
+    InlineJson {
+        ty: TokenStream,
+        wrapper: proc_macro2::Ident,
+        pointer: String,
+    },
     /// `application/x-www-form-urlencoded`, refused as the operation's 400 says (see
     /// [`Op::form_refusal`]).
     Form(proc_macro2::Ident),
@@ -211,9 +225,15 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
         .join(", ");
     let body = match &op.body {
         None => "none".to_string(),
-        Some(Body::Json(ty)) => format!("json {ty}"),
-        Some(Body::Form(ty)) => format!("form {ty}"),
-        Some(Body::Upload) => format!("upload, limit {:?}", op.max_body_bytes),
+        Some(body) => {
+            let kind = match &body.kind {
+                BodyKind::Json(ty) => format!("json {ty}"),
+                BodyKind::InlineJson { ty, pointer, .. } => format!("json {ty} at {pointer}"),
+                BodyKind::Form(ty) => format!("form {ty}"),
+                BodyKind::Upload => format!("upload, limit {:?}", op.max_body_bytes),
+            };
+            format!("{kind}, required {}", body.required)
+        }
     };
     let responses = op
         .responses
@@ -348,16 +368,41 @@ fn read_operation(
         None => None,
         Some(body) => {
             let body_location = format!("{location}.requestBody");
+            // The body's place in the spec as a JSON pointer, where its schema is found.
+            let pointer = match body {
+                ReferenceOr::Reference { reference } => {
+                    reference.trim_start_matches('#').to_string()
+                }
+                ReferenceOr::Item(_) => {
+                    format!("/paths/{}/{method}/requestBody", pointer_token(path))
+                }
+            };
             let body = spec.resolve_request_body(body, &body_location)?;
-            Some(read_body(spec, body, &body_location)?)
+            Some(read_body(
+                spec,
+                &handler,
+                body,
+                &pointer,
+                &body_location,
+                &mut extra,
+            )?)
         }
     };
     let responses = read_responses(spec, &handler, op, location, &mut extra)?;
     let statuses: Vec<u16> = responses.iter().filter_map(|r| r.status.code()).collect();
     let rate_limit = crate::extensions::rate_limit(op, &statuses, location)?;
     let deprecation = crate::extensions::deprecation(op, location)?;
-    let max_body_bytes =
-        crate::extensions::max_body_bytes(op, matches!(body, Some(Body::Upload)), location)?;
+    let max_body_bytes = crate::extensions::max_body_bytes(
+        op,
+        matches!(
+            body,
+            Some(Body {
+                kind: BodyKind::Upload,
+                ..
+            })
+        ),
+        location,
+    )?;
     let version = path
         .split('/')
         .nth(1)
@@ -669,17 +714,32 @@ fn default_literal(
     })
 }
 
-fn read_body(spec: &Spec, body: &RequestBody, location: &str) -> Result<Body> {
-    if !body.required {
-        return Err(SpecError::new(
-            location,
-            "optional request bodies are not supported; set `required: true`",
-        ));
-    }
+/// `text` as one reference token of a JSON pointer (`~` is `~0`, `/` is `~1`).
+fn pointer_token(text: &str) -> String {
+    text.replace('~', "~0").replace('/', "~1")
+}
+
+fn read_body(
+    spec: &Spec,
+    handler: &str,
+    body: &RequestBody,
+    pointer: &str,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<Body> {
     if body.content.contains_key("multipart/form-data")
         || body.content.contains_key("application/octet-stream")
     {
-        return read_upload_body(body, location);
+        if !body.required {
+            return Err(SpecError::new(
+                format!("{location}.required"),
+                "an upload must be required",
+            ));
+        }
+        return Ok(Body {
+            required: true,
+            kind: read_upload_body(body, location)?,
+        });
     }
     let mut content = body.content.iter();
     let (Some((content_type, media)), None) = (content.next(), content.next()) else {
@@ -689,34 +749,60 @@ fn read_body(spec: &Spec, body: &RequestBody, location: &str) -> Result<Body> {
         ));
     };
     let media_location = format!("{location}.content.{content_type}.schema");
-    let ident = match &media.schema {
+    let is_json = crate::media::is_json(content_type);
+    let is_form = crate::media::essence(content_type) == "application/x-www-form-urlencoded";
+    if !is_json && !is_form {
+        return Err(SpecError::new(
+            format!("{location}.content.{content_type}"),
+            "request bodies may be JSON (application/json or application/*+json) \
+             or application/x-www-form-urlencoded",
+        ));
+    }
+    let kind = match &media.schema {
         Some(ReferenceOr::Reference { reference }) => {
-            schema_ident(spec, reference, &media_location)?
+            let ident = schema_ident(spec, reference, &media_location)?;
+            if is_json {
+                BodyKind::Json(ident)
+            } else {
+                BodyKind::Form(ident)
+            }
+        }
+        Some(ReferenceOr::Item(schema)) if is_json => {
+            let type_name = convert(handler, Case::Type, "Operation");
+            let name = EnumName {
+                key: ("request body", handler.to_string(), String::new()),
+                base: format!("{type_name}Request"),
+            };
+            let ty = inline_type(spec, schema, &media_location, &name, extra)?;
+            let wrapper = spec.names.late_type(
+                ("request body", handler.to_string(), "wrapper".to_string()),
+                &format!("{type_name}RequestBody"),
+                &media_location,
+            )?;
+            let pointer = format!("{pointer}/content/{}/schema", pointer_token(content_type));
+            BodyKind::InlineJson {
+                ty,
+                wrapper,
+                pointer,
+            }
         }
         _ => {
             return Err(SpecError::new(
                 media_location,
-                "a request body schema must be a `$ref` to a component schema",
+                "a form body's schema must be a `$ref` to a component schema",
             ));
         }
     };
-    if crate::media::is_json(content_type) {
-        return Ok(Body::Json(ident));
-    }
-    match crate::media::essence(content_type).as_str() {
-        "application/x-www-form-urlencoded" => Ok(Body::Form(ident)),
-        _ => Err(SpecError::new(
-            format!("{location}.content.{content_type}"),
-            "request bodies may be JSON (application/json or application/*+json) \
-             or application/x-www-form-urlencoded",
-        )),
-    }
+    Ok(Body {
+        required: body.required,
+        kind,
+    })
 }
 
 /// The one multipart construct supported: a binary upload, offered both as
 /// `multipart/form-data` with exactly one required `format: binary` property `file` and
 /// as `application/octet-stream` with a `format: binary` string. Anything else is refused.
-fn read_upload_body(body: &RequestBody, location: &str) -> Result<Body> {
+fn read_upload_body(body: &RequestBody, location: &str) -> Result<BodyKind> {
     let refuse = |at: String| {
         SpecError::new(
             at,
@@ -759,7 +845,7 @@ fn read_upload_body(body: &RequestBody, location: &str) -> Result<Body> {
             _ => return Err(refuse(at)),
         }
     }
-    Ok(Body::Upload)
+    Ok(BodyKind::Upload)
 }
 
 fn is_binary(kind: &SchemaKind) -> bool {
@@ -1072,6 +1158,7 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         .map(|(_, op)| op)
         .collect();
     items.extend(shared_response_types(spec, &firsts));
+    items.extend(body_types(spec, &firsts));
     for op in &firsts {
         items.extend(op.extra.iter().cloned());
         items.push(response_enum(spec, op));
@@ -1181,10 +1268,17 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
             args.push(quote! { #name: Option<#ty> });
         }
     }
-    match &op.body {
-        Some(Body::Json(ty) | Body::Form(ty)) => args.push(quote! { body: #ty }),
-        Some(Body::Upload) => args.push(quote! { body: #runtime::Upload }),
-        None => {}
+    if let Some(body) = &op.body {
+        let ty = match &body.kind {
+            BodyKind::Json(ty) | BodyKind::Form(ty) => quote! { #ty },
+            BodyKind::InlineJson { ty, .. } => ty.clone(),
+            BodyKind::Upload => quote! { #runtime::Upload },
+        };
+        if body.required {
+            args.push(quote! { body: #ty });
+        } else {
+            args.push(quote! { body: Option<#ty> });
+        }
     }
     quote! {
         #doc
@@ -1255,21 +1349,27 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
             None => call.push(quote! { #name.0 }),
         }
     }
-    match &op.body {
-        Some(Body::Json(ty)) => {
-            params.push(quote! { body: SpecJson<#ty> });
-            call.push(quote! { body.0 });
+    if let Some(body) = &op.body {
+        // The extractor, and how the handler's value is taken out of it.
+        let (extractor, value) = match &body.kind {
+            BodyKind::Json(ty) => (quote! { SpecJson<#ty> }, quote! { .0 }),
+            BodyKind::InlineJson { wrapper, .. } => {
+                (quote! { SpecJson<#wrapper> }, quote! { .0.0 })
+            }
+            BodyKind::Form(ty) => {
+                let refusal = op.form_refusal();
+                (quote! { SpecForm<#ty, #refusal> }, quote! { .0 })
+            }
+            BodyKind::Upload => (quote! { Upload }, quote! {}),
+        };
+        if body.required {
+            params.push(quote! { body: #extractor });
+            call.push(quote! { body #value });
+        } else {
+            let optional = optional_body_ident(spec);
+            params.push(quote! { body: #optional<#extractor> });
+            call.push(quote! { body.0.map(|body| body #value) });
         }
-        Some(Body::Form(ty)) => {
-            let refusal = op.form_refusal();
-            params.push(quote! { body: SpecForm<#ty, #refusal> });
-            call.push(quote! { body.0 });
-        }
-        Some(Body::Upload) => {
-            params.push(quote! { body: Upload });
-            call.push(quote! { body });
-        }
-        None => {}
     }
     let (output, check) = if has_range(op) {
         (
@@ -1446,6 +1546,93 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
         #from_problem
         #check_status
     }
+}
+
+/// The extractor of an optional request body.
+fn optional_body_ident(spec: &Spec) -> proc_macro2::Ident {
+    spec.names
+        .late_type(
+            ("helper", "optional body".to_string(), String::new()),
+            "OptionalBody",
+            "(generated code)",
+        )
+        .expect("a late type name is always found")
+}
+
+/// The types request bodies need: a wrapper per inline JSON schema, bound to its place
+/// in the spec, and the extractor of optional bodies.
+fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    for body in ops.iter().filter_map(|op| op.body.as_ref()) {
+        if let BodyKind::InlineJson {
+            ty,
+            wrapper,
+            pointer,
+        } = &body.kind
+        {
+            let doc = format!(" The request body at `{pointer}`, checked against that schema.");
+            items.push(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq, poem_openapi::NewType)]
+                #[oai(from_parameter = false, from_multipart = false, to_header = false)]
+                pub struct #wrapper(pub #ty);
+
+                impl SpecSchema for #wrapper {
+                    const POINTER: &'static str = #pointer;
+                }
+            });
+        }
+    }
+    if ops
+        .iter()
+        .any(|op| op.body.as_ref().is_some_and(|b| !b.required))
+    {
+        let ident = optional_body_ident(spec);
+        items.push(quote! {
+            /// An optional request body: `None` when the request has neither a
+            /// `Content-Type` nor any bytes (no `Content-Length` but 0, no
+            /// `Transfer-Encoding`); read by `P` otherwise.
+            pub struct #ident<P>(pub Option<P>);
+
+            impl<'a, P: poem_openapi::ApiExtractor<'a>> poem_openapi::ApiExtractor<'a> for #ident<P> {
+                const TYPES: &'static [poem_openapi::ApiExtractorType] = P::TYPES;
+                type ParamType = P::ParamType;
+                type ParamRawType = P::ParamRawType;
+
+                fn register(registry: &mut poem_openapi::registry::Registry) {
+                    P::register(registry);
+                }
+
+                fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+                    P::request_meta().map(|mut meta| {
+                        meta.required = false;
+                        meta
+                    })
+                }
+
+                fn from_request(
+                    request: &'a poem::Request,
+                    body: &mut poem::RequestBody,
+                    param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+                ) -> impl std::future::Future<Output = poem::Result<Self>> + Send {
+                    let headers = request.headers();
+                    let no_bytes = !headers.contains_key(poem::http::header::TRANSFER_ENCODING)
+                        && headers
+                            .get(poem::http::header::CONTENT_LENGTH)
+                            .is_none_or(|length| length.as_bytes() == b"0");
+                    let read = (!no_bytes || request.content_type().is_some())
+                        .then(|| P::from_request(request, body, param_opts));
+                    async move {
+                        match read {
+                            None => Ok(Self(None)),
+                            Some(read) => read.await.map(|p| Self(Some(p))),
+                        }
+                    }
+                }
+            }
+        });
+    }
+    items
 }
 
 /// The content of a `default` response the spec gives no content.
