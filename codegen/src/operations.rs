@@ -80,6 +80,7 @@ pub enum ParamIn {
     Path,
     Query,
     Header,
+    Cookie,
 }
 
 pub struct Body {
@@ -480,12 +481,7 @@ fn read_param(
         Parameter::Path { .. } => ParamIn::Path,
         Parameter::Query { .. } => ParamIn::Query,
         Parameter::Header { .. } => ParamIn::Header,
-        Parameter::Cookie { .. } => {
-            return Err(SpecError::new(
-                location,
-                "cookie parameters are not supported",
-            ));
-        }
+        Parameter::Cookie { .. } => ParamIn::Cookie,
     };
     if location_kind == ParamIn::Path && !data.required {
         return Err(SpecError::new(location, "path parameters must be required"));
@@ -522,20 +518,30 @@ fn read_param(
         key: ("parameter", op_id.to_string(), key_item.clone()),
         base,
     };
-    if matches!(
-        schema.schema_kind,
-        SchemaKind::Type(Type::Array(_) | Type::Object(_))
-    ) {
+    if matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_))) {
         return Err(SpecError::new(
             schema_location,
-            "only scalar parameters (string, integer, number, boolean) are supported",
+            "object parameters are not supported; use scalars or arrays of scalars",
         ));
+    }
+    let mut validators = Vec::new();
+    if let SchemaKind::Type(Type::Array(array)) = &schema.schema_kind {
+        check_array_param(param, data.required, array, location)?;
+        if let Some(max) = array.max_items {
+            validators.push(quote! { max_items = #max });
+        }
+        if let Some(min) = array.min_items {
+            validators.push(quote! { min_items = #min });
+        }
+        if array.unique_items {
+            validators.push(quote! { unique_items });
+        }
     }
     let mut local = Vec::new();
     let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut local)?;
     let is_enum = !local.is_empty();
     extra.extend(local);
-    let mut validators = param_validators(schema, &schema_location)?;
+    validators.extend(param_validators(schema, &schema_location)?);
     if let SchemaKind::Type(Type::String(StringType {
         pattern: Some(pattern),
         ..
@@ -574,6 +580,82 @@ fn read_param(
         validators,
         description: data.description.clone(),
     })
+}
+
+/// An array parameter the generated extractors read as the spec means it: an optional
+/// query parameter in the `form` style, exploded (`?tag=a&tag=b`), of scalar items
+/// without validation keywords of their own.
+fn check_array_param(
+    param: &Parameter,
+    required: bool,
+    array: &openapiv3::ArrayType,
+    location: &str,
+) -> Result<()> {
+    let Parameter::Query { style, .. } = param else {
+        return Err(SpecError::new(
+            location,
+            "array parameters are supported in the query only (style `form`, exploded)",
+        ));
+    };
+    if *style != openapiv3::QueryStyle::Form {
+        return Err(SpecError::new(
+            format!("{location}.style"),
+            "array query parameters are supported in the `form` style only",
+        ));
+    }
+    if param.parameter_data_ref().explode == Some(false) {
+        return Err(SpecError::new(
+            format!("{location}.explode"),
+            "array query parameters must be exploded (`?tag=a&tag=b`)",
+        ));
+    }
+    if required {
+        return Err(SpecError::new(
+            format!("{location}.required"),
+            "a required array query parameter is not supported (an absent one reads as empty)",
+        ));
+    }
+    let items_location = format!("{location}.schema.items");
+    match &array.items {
+        Some(ReferenceOr::Item(items)) => {
+            let plain = match &items.schema_kind {
+                SchemaKind::Type(Type::String(string)) => {
+                    string.pattern.is_none()
+                        && string.min_length.is_none()
+                        && string.max_length.is_none()
+                }
+                SchemaKind::Type(Type::Integer(integer)) => {
+                    integer.minimum.is_none()
+                        && integer.maximum.is_none()
+                        && integer.multiple_of.is_none()
+                }
+                SchemaKind::Type(Type::Number(number)) => {
+                    number.minimum.is_none()
+                        && number.maximum.is_none()
+                        && number.multiple_of.is_none()
+                }
+                SchemaKind::Type(Type::Boolean(_)) => true,
+                _ => {
+                    return Err(SpecError::new(
+                        items_location,
+                        "the items of an array parameter must be scalars (string, integer, \
+                         number, boolean)",
+                    ));
+                }
+            };
+            if !plain {
+                return Err(SpecError::new(
+                    items_location,
+                    "validation keywords on the items of an array parameter are not supported",
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(SpecError::new(
+            items_location,
+            "the items of an array parameter must be written inline",
+        )),
+    }
 }
 
 /// A parameter's `pattern`: a static the runtime compiles on first use, and the
@@ -1327,6 +1409,7 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
             ParamIn::Path => quote! { poem_openapi::param::Path },
             ParamIn::Query => quote! { poem_openapi::param::Query },
             ParamIn::Header => quote! { poem_openapi::param::Header },
+            ParamIn::Cookie => quote! { poem_openapi::param::Cookie },
         };
         let full_ty = if param.required {
             quote! { #wrapper<#ty> }

@@ -355,3 +355,104 @@ fn an_optional_upload_is_refused() {
         "{message}"
     );
 }
+
+/// A spec with one `GET /pets/{id}` operation whose parameters are `parameters` (YAML
+/// list items indented by eight spaces) beside the path's `id`.
+fn with_parameters(parameters: &str) -> String {
+    format!(
+        r##"openapi: 3.0.3
+info: {{title: t, version: "1"}}
+tags: [{{name: pets}}]
+paths:
+  /pets/{{id}}:
+    get:
+      operationId: findPets
+      tags: [pets]
+      parameters:
+        - {{name: id, in: path, required: true, schema: {{type: integer}}}}
+{parameters}
+      responses:
+        "204": {{description: done}}
+"##
+    )
+}
+
+#[test]
+fn an_exploded_form_array_in_the_query_is_a_vec() {
+    let spec = with_parameters(
+        r##"        - {name: tags, in: query, schema: {type: array, items: {type: string}}}
+        - {name: ids, in: query, style: form, explode: true, schema: {type: array, items: {type: integer, format: int32}, minItems: 1, maxItems: 5, uniqueItems: true}}
+        - {name: kinds, in: query, schema: {type: array, items: {type: string, enum: [cat, dog]}}}"##,
+    );
+    let code = squeezed(&code(&spec));
+    assert!(
+        code.contains("tags:poem_openapi::param::Query<Option<Vec<String>>>"),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[oai(name=\"ids\",validator(max_items=5usize,min_items=1usize,unique_items))]ids:poem_openapi::param::Query<Option<Vec<i32>>>"),
+        "{code}"
+    );
+    assert!(
+        code.contains("kinds:poem_openapi::param::Query<Option<Vec<FindPetsKinds>>>"),
+        "{code}"
+    );
+    assert!(code.contains("pubenumFindPetsKinds{"), "{code}");
+    assert!(
+        code.contains(
+            "tags:Option<Vec<String>>,ids:Option<Vec<i32>>,kinds:Option<Vec<FindPetsKinds>>,"
+        ),
+        "{code}"
+    );
+}
+
+#[test]
+fn array_parameters_the_extractors_cannot_read_are_refused() {
+    let cases = [
+        (
+            "        - {name: tags, in: header, schema: {type: array, items: {type: string}}}",
+            "paths./pets/{id}.get.parameters[1]",
+        ),
+        (
+            "        - {name: tags, in: query, explode: false, schema: {type: array, items: {type: string}}}",
+            "paths./pets/{id}.get.parameters[1].explode",
+        ),
+        (
+            "        - {name: tags, in: query, style: pipeDelimited, schema: {type: array, items: {type: string}}}",
+            "paths./pets/{id}.get.parameters[1].style",
+        ),
+        (
+            "        - {name: tags, in: query, required: true, schema: {type: array, items: {type: string}}}",
+            "paths./pets/{id}.get.parameters[1].required",
+        ),
+        (
+            "        - {name: tags, in: query, schema: {type: array, items: {type: string, maxLength: 3}}}",
+            "paths./pets/{id}.get.parameters[1].schema.items",
+        ),
+    ];
+    for (parameter, location) in cases {
+        let message = refusal(&with_parameters(parameter));
+        assert!(message.contains(location), "{parameter}: {message}");
+    }
+}
+
+#[test]
+fn cookie_parameters_are_read_from_cookies() {
+    let spec = with_parameters(
+        r##"        - {name: session, in: cookie, required: true, schema: {type: string}}
+        - {name: theme, in: cookie, schema: {type: string, default: dark}}"##,
+    );
+    let code = squeezed(&code(&spec));
+    assert!(
+        code.contains("#[oai(name=\"session\")]session:poem_openapi::param::Cookie<String>"),
+        "{code}"
+    );
+    assert!(
+        code.contains("theme:poem_openapi::param::Cookie<Option<String>>"),
+        "{code}"
+    );
+    assert!(
+        code.contains("theme.0.unwrap_or_else(||\"dark\".to_string())"),
+        "{code}"
+    );
+}
