@@ -32,8 +32,9 @@ pub const KNOWN_STRING_FORMATS: &[&str] = &["email", "uri", "password", "hostnam
 pub struct Options {
     /// Path of the module that provides `SpecJson`, `SpecForm` (with its refusals
     /// `AsProblem` and `AsOAuth`), `Json`, `rfc3339::serialize`,
-    /// `Principal`, `check_bearer`, `undocumented_problem`, `Failure` and `retry_after`
-    /// (see the generated module's docs).
+    /// `Principal`, `check_bearer`, `undocumented_problem`, `Failure`, `retry_after`,
+    /// and, for text and byte request bodies, `BodyLimit` and `body_too_large` (see the
+    /// generated module's docs).
     pub runtime: String,
     /// The component schema used for problem+json errors.
     pub problem_schema: String,

@@ -106,6 +106,25 @@ pub enum BodyKind {
     /// A file upload: `multipart/form-data` with one binary `file` field, or the raw
     /// bytes as `application/octet-stream`.
     Upload,
+    /// Text taken as it comes (`text/plain`, XML, YAML): a generated type reads it.
+    Text {
+        raw: proc_macro2::Ident,
+        essence: String,
+    },
+    /// Bytes taken as they come (`application/octet-stream`, `*/*`, any other type),
+    /// with their media type: a generated type reads them.
+    Bytes {
+        raw: proc_macro2::Ident,
+        essence: String,
+    },
+    /// Several media types: the handler gets the `content` enum, a variant per media
+    /// type, read by the `payload` enum that picks one by `Content-Type` (415 for any
+    /// other).
+    Several {
+        content: proc_macro2::Ident,
+        payload: proc_macro2::Ident,
+        variants: Vec<(proc_macro2::Ident, String, BodyKind)>,
+    },
 }
 
 /// Which statuses a response variant answers with.
@@ -228,10 +247,8 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
         None => "none".to_string(),
         Some(body) => {
             let kind = match &body.kind {
-                BodyKind::Json(ty) => format!("json {ty}"),
-                BodyKind::InlineJson { ty, pointer, .. } => format!("json {ty} at {pointer}"),
-                BodyKind::Form(ty) => format!("form {ty}"),
                 BodyKind::Upload => format!("upload, limit {:?}", op.max_body_bytes),
+                kind => kind_signature(kind),
             };
             format!("{kind}, required {}", body.required)
         }
@@ -263,6 +280,54 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
         ("request body", body),
         ("responses", responses),
     ]
+}
+
+/// What a request body's reader is, for comparing operations that share a handler.
+fn kind_signature(kind: &BodyKind) -> String {
+    match kind {
+        BodyKind::Json(ty) => format!("json {ty}"),
+        BodyKind::InlineJson { ty, pointer, .. } => format!("json {ty} at {pointer}"),
+        BodyKind::Form(ty) => format!("form {ty}"),
+        BodyKind::Upload => "upload".to_string(),
+        BodyKind::Text { essence, .. } => format!("text {essence}"),
+        BodyKind::Bytes { essence, .. } => format!("bytes {essence}"),
+        BodyKind::Several { variants, .. } => {
+            let variants: Vec<String> = variants
+                .iter()
+                .map(|(name, _, kind)| format!("{name}: {}", kind_signature(kind)))
+                .collect();
+            format!("one of {}", variants.join(", "))
+        }
+    }
+}
+
+/// The type the handler gets for a request body.
+fn handler_type(kind: &BodyKind, runtime: &syn::Path) -> TokenStream {
+    match kind {
+        BodyKind::Json(ty) | BodyKind::Form(ty) => quote! { #ty },
+        BodyKind::InlineJson { ty, .. } => ty.clone(),
+        BodyKind::Upload => quote! { #runtime::Upload },
+        BodyKind::Text { .. } => quote! { String },
+        BodyKind::Bytes { raw, .. } => quote! { #raw },
+        BodyKind::Several { content, .. } => quote! { #content },
+    }
+}
+
+/// The extractor of a request body, and how the handler's value is taken out of it
+/// (a suffix to the extracted value).
+fn body_extractor(kind: &BodyKind, op: &Op) -> (TokenStream, TokenStream) {
+    match kind {
+        BodyKind::Json(ty) => (quote! { SpecJson<#ty> }, quote! { .0 }),
+        BodyKind::InlineJson { wrapper, .. } => (quote! { SpecJson<#wrapper> }, quote! { .0.0 }),
+        BodyKind::Form(ty) => {
+            let refusal = op.form_refusal();
+            (quote! { SpecForm<#ty, #refusal> }, quote! { .0 })
+        }
+        BodyKind::Upload => (quote! { Upload }, quote! {}),
+        BodyKind::Text { raw, .. } => (quote! { #raw }, quote! { .0 }),
+        BodyKind::Bytes { raw, .. } => (quote! { #raw }, quote! {}),
+        BodyKind::Several { payload, .. } => (quote! { #payload }, quote! { .into() }),
+    }
 }
 
 /// Operations sharing a handler must take and answer exactly the same things.
@@ -809,9 +874,7 @@ fn read_body(
     location: &str,
     extra: &mut Vec<TokenStream>,
 ) -> Result<Body> {
-    if body.content.contains_key("multipart/form-data")
-        || body.content.contains_key("application/octet-stream")
-    {
+    if body.content.contains_key("multipart/form-data") {
         if !body.required {
             return Err(SpecError::new(
                 format!("{location}.required"),
@@ -823,61 +886,166 @@ fn read_body(
             kind: read_upload_body(body, location)?,
         });
     }
-    let mut content = body.content.iter();
-    let (Some((content_type, media)), None) = (content.next(), content.next()) else {
-        return Err(SpecError::new(
-            format!("{location}.content"),
-            "a request body must have exactly one media type",
-        ));
-    };
-    let media_location = format!("{location}.content.{content_type}.schema");
-    let is_json = crate::media::is_json(content_type);
-    let is_form = crate::media::essence(content_type) == "application/x-www-form-urlencoded";
-    if !is_json && !is_form {
-        return Err(SpecError::new(
-            format!("{location}.content.{content_type}"),
-            "request bodies may be JSON (application/json or application/*+json) \
-             or application/x-www-form-urlencoded",
-        ));
-    }
-    let kind = match &media.schema {
-        Some(ReferenceOr::Reference { reference }) => {
-            let ident = schema_ident(spec, reference, &media_location)?;
-            if is_json {
-                BodyKind::Json(ident)
-            } else {
-                BodyKind::Form(ident)
-            }
-        }
-        Some(ReferenceOr::Item(schema)) if is_json => {
-            let type_name = convert(handler, Case::Type, "Operation");
-            let name = EnumName {
-                key: ("request body", handler.to_string(), String::new()),
-                base: format!("{type_name}Request"),
-            };
-            let ty = inline_type(spec, schema, &media_location, &name, extra)?;
-            let wrapper = spec.names.late_type(
-                ("request body", handler.to_string(), "wrapper".to_string()),
-                &format!("{type_name}RequestBody"),
-                &media_location,
-            )?;
-            let pointer = format!("{pointer}/content/{}/schema", pointer_token(content_type));
-            BodyKind::InlineJson {
-                ty,
-                wrapper,
-                pointer,
-            }
-        }
-        _ => {
+    let mut kinds = Vec::new();
+    let mut essences = std::collections::HashSet::new();
+    for (content_type, media) in &body.content {
+        let content_location = format!("{location}.content.{content_type}");
+        if !essences.insert(crate::media::essence(content_type)) {
             return Err(SpecError::new(
-                media_location,
-                "a form body's schema must be a `$ref` to a component schema",
+                content_location,
+                "this media type is listed twice (parameters aside)",
             ));
+        }
+        let kind = read_content(
+            spec,
+            handler,
+            content_type,
+            media,
+            pointer,
+            &content_location,
+            extra,
+        )?;
+        kinds.push((content_type, kind));
+    }
+    let type_name = convert(handler, Case::Type, "Operation");
+    let kind = match kinds.len() {
+        0 => {
+            return Err(SpecError::new(
+                format!("{location}.content"),
+                "a request body needs a media type",
+            ));
+        }
+        1 => kinds.pop().expect("one media type").1,
+        _ => {
+            let late = |item: &str, suffix: &str| {
+                spec.names.late_type(
+                    ("request body", handler.to_string(), item.to_string()),
+                    &format!("{type_name}{suffix}"),
+                    location,
+                )
+            };
+            // Exact types are tried first, then `type/*`, then `*/*`.
+            kinds.sort_by_key(|(content_type, _)| {
+                let essence = crate::media::essence(content_type);
+                (essence.ends_with('*'), essence.starts_with('*'))
+            });
+            let mut names = Namer::with_reserved(&[]);
+            let mut variants = Vec::new();
+            for (index, (content_type, kind)) in kinds.into_iter().enumerate() {
+                let essence = crate::media::essence(content_type).replace('*', "any");
+                let name = names.name(&essence, Case::Type, &fallback(&essence, index, Case::Type));
+                let ident = crate::names::ident(&name, &format!("{location}.content"))?;
+                variants.push((ident, content_type.clone(), kind));
+            }
+            BodyKind::Several {
+                content: late("content", "RequestContent")?,
+                payload: late("payload", "RequestPayload")?,
+                variants,
+            }
         }
     };
     Ok(Body {
         required: body.required,
         kind,
+    })
+}
+
+/// How one media type of a request body is read.
+fn read_content(
+    spec: &Spec,
+    handler: &str,
+    content_type: &str,
+    media: &MediaType,
+    pointer: &str,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<BodyKind> {
+    let media_location = format!("{location}.schema");
+    let essence = crate::media::essence(content_type);
+    let type_name = convert(handler, Case::Type, "Operation");
+    if crate::media::is_json(content_type) {
+        return match &media.schema {
+            Some(ReferenceOr::Reference { reference }) => Ok(BodyKind::Json(schema_ident(
+                spec,
+                reference,
+                &media_location,
+            )?)),
+            Some(ReferenceOr::Item(schema)) => {
+                let name = EnumName {
+                    key: (
+                        "request body",
+                        handler.to_string(),
+                        content_type.to_string(),
+                    ),
+                    base: format!("{type_name}Request"),
+                };
+                let ty = inline_type(spec, schema, &media_location, &name, extra)?;
+                let wrapper = spec.names.late_type(
+                    (
+                        "request body",
+                        handler.to_string(),
+                        format!("wrapper {content_type}"),
+                    ),
+                    &format!("{type_name}RequestBody"),
+                    &media_location,
+                )?;
+                let pointer = format!("{pointer}/content/{}/schema", pointer_token(content_type));
+                Ok(BodyKind::InlineJson {
+                    ty,
+                    wrapper,
+                    pointer,
+                })
+            }
+            None => Err(SpecError::new(
+                location,
+                "a JSON request body needs a schema to be checked against",
+            )),
+        };
+    }
+    if essence == "application/x-www-form-urlencoded" {
+        return match &media.schema {
+            Some(ReferenceOr::Reference { reference }) => Ok(BodyKind::Form(schema_ident(
+                spec,
+                reference,
+                &media_location,
+            )?)),
+            _ => Err(SpecError::new(
+                media_location,
+                "a form body's schema must be a `$ref` to a component schema",
+            )),
+        };
+    }
+    if essence.starts_with("multipart/") {
+        return Err(SpecError::new(
+            location,
+            "the only multipart body supported is the binary upload",
+        ));
+    }
+    if essence.contains('*') && !crate::media::is_range(&essence) {
+        return Err(SpecError::new(
+            location,
+            "a media range is `*/*` or `type/*`",
+        ));
+    }
+    let is_text = crate::media::is_text(content_type);
+    let (what, suffix) = if is_text {
+        ("text", "Text")
+    } else {
+        ("bytes", "Bytes")
+    };
+    let base = format!(
+        "{}{suffix}",
+        convert(&essence.replace('*', "any"), Case::Type, "Media")
+    );
+    let raw = spec.names.late_type(
+        ("raw body", essence.clone(), what.to_string()),
+        &base,
+        location,
+    )?;
+    Ok(if is_text {
+        BodyKind::Text { raw, essence }
+    } else {
+        BodyKind::Bytes { raw, essence }
     })
 }
 
@@ -1351,11 +1519,7 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
         }
     }
     if let Some(body) = &op.body {
-        let ty = match &body.kind {
-            BodyKind::Json(ty) | BodyKind::Form(ty) => quote! { #ty },
-            BodyKind::InlineJson { ty, .. } => ty.clone(),
-            BodyKind::Upload => quote! { #runtime::Upload },
-        };
+        let ty = handler_type(&body.kind, runtime);
         if body.required {
             args.push(quote! { body: #ty });
         } else {
@@ -1434,17 +1598,7 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
     }
     if let Some(body) = &op.body {
         // The extractor, and how the handler's value is taken out of it.
-        let (extractor, value) = match &body.kind {
-            BodyKind::Json(ty) => (quote! { SpecJson<#ty> }, quote! { .0 }),
-            BodyKind::InlineJson { wrapper, .. } => {
-                (quote! { SpecJson<#wrapper> }, quote! { .0.0 })
-            }
-            BodyKind::Form(ty) => {
-                let refusal = op.form_refusal();
-                (quote! { SpecForm<#ty, #refusal> }, quote! { .0 })
-            }
-            BodyKind::Upload => (quote! { Upload }, quote! {}),
-        };
+        let (extractor, value) = body_extractor(&body.kind, op);
         if body.required {
             params.push(quote! { body: #extractor });
             call.push(quote! { body #value });
@@ -1631,6 +1785,179 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
     }
 }
 
+/// A request body of one media type taken as it comes: text (`String`, refused with a
+/// 400 when it is not UTF-8) or bytes with their media type, read under the body limit.
+fn raw_body_type(spec: &Spec, raw: &proc_macro2::Ident, essence: &str, text: bool) -> TokenStream {
+    let runtime = &spec.runtime;
+    let check = if essence == "*/*" {
+        quote! { !essence.is_empty() }
+    } else if let Some(kind) = essence.strip_suffix('*') {
+        quote! { essence.starts_with(#kind) }
+    } else {
+        quote! { essence == #essence }
+    };
+    let (doc, fields, schema, build) = if text {
+        (
+            format!(" A `{essence}` request body, as text."),
+            quote! { (pub String); },
+            quote! { poem_openapi::registry::MetaSchema::new("string") },
+            quote! {
+                String::from_utf8(bytes.to_vec()).map(Self).map_err(|_| {
+                    poem::Error::from_string(
+                        "The body is not UTF-8 text.",
+                        poem::http::StatusCode::BAD_REQUEST,
+                    )
+                })
+            },
+        )
+    } else {
+        (
+            format!(" A `{essence}` request body, as bytes with their media type."),
+            quote! {
+                {
+                    pub content_type: String,
+                    pub bytes: Vec<u8>,
+                }
+            },
+            quote! { poem_openapi::registry::MetaSchema::new_with_format("string", "binary") },
+            quote! {
+                Ok(Self {
+                    content_type: request.content_type().unwrap_or_default().to_string(),
+                    bytes: bytes.to_vec(),
+                })
+            },
+        )
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct #raw #fields
+
+        impl poem_openapi::payload::Payload for #raw {
+            const CONTENT_TYPE: &'static str = #essence;
+
+            fn check_content_type(content_type: &str) -> bool {
+                let essence = content_type
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                #check
+            }
+
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                poem_openapi::registry::MetaSchemaRef::Inline(Box::new(#schema))
+            }
+        }
+
+        impl poem_openapi::payload::ParsePayload for #raw {
+            const IS_REQUIRED: bool = true;
+
+            async fn from_request(
+                request: &poem::Request,
+                body: &mut poem::RequestBody,
+            ) -> poem::Result<Self> {
+                let limit = request
+                    .data::<#runtime::BodyLimit>()
+                    .map_or(usize::MAX, |limit| limit.0);
+                let bytes = body.take()?.into_bytes_limit(limit).await.map_err(|error| {
+                    match error {
+                        poem::error::ReadBodyError::PayloadTooLarge => {
+                            poem::Error::from(#runtime::body_too_large(limit))
+                        }
+                        error => poem::Error::from(error),
+                    }
+                })?;
+                #build
+            }
+        }
+
+        impl<'a> poem_openapi::ApiExtractor<'a> for #raw {
+            const TYPES: &'static [poem_openapi::ApiExtractorType] =
+                &[poem_openapi::ApiExtractorType::RequestObject];
+            type ParamType = ();
+            type ParamRawType = ();
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                <Self as poem_openapi::payload::Payload>::register(registry);
+            }
+
+            fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+                Some(poem_openapi::registry::MetaRequest {
+                    description: None,
+                    content: vec![poem_openapi::registry::MetaMediaType {
+                        content_type: #essence,
+                        schema: <Self as poem_openapi::payload::Payload>::schema_ref(),
+                    }],
+                    required: true,
+                })
+            }
+
+            async fn from_request(
+                request: &'a poem::Request,
+                body: &mut poem::RequestBody,
+                _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+            ) -> poem::Result<Self> {
+                use poem_openapi::payload::{ParsePayload, Payload};
+                match request.content_type() {
+                    Some(content_type) if Self::check_content_type(content_type) => {
+                        <Self as ParsePayload>::from_request(request, body).await
+                    }
+                    Some(content_type) => Err(poem_openapi::error::ContentTypeError::NotSupported {
+                        content_type: content_type.to_string(),
+                    }
+                    .into()),
+                    None => Err(poem_openapi::error::ContentTypeError::ExpectContentType.into()),
+                }
+            }
+        }
+    }
+}
+
+/// The two enums of a request body with several media types: the one the handler gets,
+/// and the one poem-openapi reads by `Content-Type`.
+fn several_types(
+    spec: &Spec,
+    op: &Op,
+    content: &proc_macro2::Ident,
+    payload: &proc_macro2::Ident,
+    variants: &[(proc_macro2::Ident, String, BodyKind)],
+) -> TokenStream {
+    let runtime = &spec.runtime;
+    let mut content_variants = Vec::new();
+    let mut payload_variants = Vec::new();
+    let mut arms = Vec::new();
+    for (name, content_type, kind) in variants {
+        let ty = handler_type(kind, runtime);
+        let (extractor, value) = body_extractor(kind, op);
+        let doc = format!(" `{content_type}`");
+        content_variants.push(quote! { #[doc = #doc] #name(#ty), });
+        payload_variants.push(quote! { #name(#extractor), });
+        arms.push(quote! { #payload::#name(body) => Self::#name(body #value), });
+    }
+    let content_doc = format!(" The request body of `{}`, by its media type.", op.id);
+    let payload_doc = format!(
+        " Reads the request body of `{}` by its `Content-Type`.",
+        op.id
+    );
+    quote! {
+        #[doc = #content_doc]
+        #[derive(Debug)]
+        pub enum #content { #(#content_variants)* }
+
+        #[doc = #payload_doc]
+        #[derive(poem_openapi::ApiRequest)]
+        pub enum #payload { #(#payload_variants)* }
+
+        impl From<#payload> for #content {
+            fn from(payload: #payload) -> Self {
+                match payload { #(#arms)* }
+            }
+        }
+    }
+}
+
 /// The extractor of an optional request body.
 fn optional_body_ident(spec: &Spec) -> proc_macro2::Ident {
     spec.names
@@ -1646,24 +1973,52 @@ fn optional_body_ident(spec: &Spec) -> proc_macro2::Ident {
 /// in the spec, and the extractor of optional bodies.
 fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
     let mut items = Vec::new();
-    for body in ops.iter().filter_map(|op| op.body.as_ref()) {
-        if let BodyKind::InlineJson {
-            ty,
-            wrapper,
-            pointer,
-        } = &body.kind
-        {
-            let doc = format!(" The request body at `{pointer}`, checked against that schema.");
-            items.push(quote! {
-                #[doc = #doc]
-                #[derive(Debug, Clone, PartialEq, poem_openapi::NewType)]
-                #[oai(from_parameter = false, from_multipart = false, to_header = false)]
-                pub struct #wrapper(pub #ty);
+    let mut raw_seen = std::collections::HashSet::new();
+    for op in ops {
+        let Some(body) = &op.body else { continue };
+        let kinds: Vec<&BodyKind> = match &body.kind {
+            BodyKind::Several {
+                content,
+                payload,
+                variants,
+            } => {
+                items.push(several_types(spec, op, content, payload, variants));
+                variants.iter().map(|(_, _, kind)| kind).collect()
+            }
+            kind => vec![kind],
+        };
+        for kind in kinds {
+            match kind {
+                BodyKind::InlineJson {
+                    ty,
+                    wrapper,
+                    pointer,
+                } => {
+                    let doc =
+                        format!(" The request body at `{pointer}`, checked against that schema.");
+                    items.push(quote! {
+                        #[doc = #doc]
+                        #[derive(Debug, Clone, PartialEq, poem_openapi::NewType)]
+                        #[oai(from_parameter = false, from_multipart = false, to_header = false)]
+                        pub struct #wrapper(pub #ty);
 
-                impl SpecSchema for #wrapper {
-                    const POINTER: &'static str = #pointer;
+                        impl SpecSchema for #wrapper {
+                            const POINTER: &'static str = #pointer;
+                        }
+                    });
                 }
-            });
+                BodyKind::Text { raw, essence } | BodyKind::Bytes { raw, essence }
+                    if raw_seen.insert(raw.to_string()) =>
+                {
+                    items.push(raw_body_type(
+                        spec,
+                        raw,
+                        essence,
+                        matches!(kind, BodyKind::Text { .. }),
+                    ));
+                }
+                _ => {}
+            }
         }
     }
     if ops

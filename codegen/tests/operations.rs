@@ -456,3 +456,116 @@ fn cookie_parameters_are_read_from_cookies() {
         "{code}"
     );
 }
+
+#[test]
+fn text_and_bytes_bodies_are_taken_as_they_come() {
+    let spec = with_body(
+        r##"        required: true
+        content:
+          application/xml:
+            schema: {$ref: "#/components/schemas/Pet"}"##,
+        "",
+    );
+    let generated = squeezed(&code(&spec));
+    assert!(
+        generated.contains("fncreate_pets(&self,body:String,)"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("pubstructApplicationXmlText(pubString);"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("constCONTENT_TYPE:&'staticstr=\"application/xml\";"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("essence==\"application/xml\""),
+        "{generated}"
+    );
+    // Read under the service's body limit.
+    assert!(generated.contains("into_bytes_limit(limit)"), "{generated}");
+    assert!(
+        generated.contains("body:ApplicationXmlText)->CreatePetsResponse"),
+        "{generated}"
+    );
+
+    let spec = with_body(
+        r##"        required: true
+        content:
+          application/octet-stream:
+            schema: {type: string, format: binary}"##,
+        "",
+    );
+    let generated = squeezed(&code(&spec));
+    assert!(
+        generated.contains("fncreate_pets(&self,body:ApplicationOctetStreamBytes,)"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains(
+            "pubstructApplicationOctetStreamBytes{pubcontent_type:String,pubbytes:Vec<u8>,}"
+        ),
+        "{generated}"
+    );
+
+    let spec = with_body(
+        r##"        required: true
+        content:
+          "*/*": {}"##,
+        "",
+    );
+    let generated = squeezed(&code(&spec));
+    assert!(generated.contains("body:AnyAnyBytes,"), "{generated}");
+    assert!(generated.contains("!essence.is_empty()"), "{generated}");
+}
+
+#[test]
+fn several_media_types_are_an_enum_chosen_by_content_type() {
+    let spec = with_body(
+        r##"        required: true
+        content:
+          "*/*": {}
+          application/json:
+            schema: {$ref: "#/components/schemas/Pet"}
+          application/x-www-form-urlencoded:
+            schema: {$ref: "#/components/schemas/Pet"}
+          text/plain: {}"##,
+        "",
+    );
+    let code = squeezed(&code(&spec));
+    // The range is tried last.
+    assert!(
+        code.contains("pubenumCreatePetsRequestContent{///`application/json`ApplicationJson(Pet),///`application/x-www-form-urlencoded`ApplicationXWwwFormUrlencoded(Pet),///`text/plain`TextPlain(String),///`*/*`AnyAny(AnyAnyBytes),}"),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[derive(poem_openapi::ApiRequest)]pubenumCreatePetsRequestPayload{ApplicationJson(SpecJson<Pet>),ApplicationXWwwFormUrlencoded(SpecForm<Pet,AsProblem>),TextPlain(TextPlainText),AnyAny(AnyAnyBytes),}"),
+        "{code}"
+    );
+    assert!(
+        code.contains("CreatePetsRequestPayload::TextPlain(body)=>Self::TextPlain(body.0),"),
+        "{code}"
+    );
+    assert!(
+        code.contains("fncreate_pets(&self,body:CreatePetsRequestContent,)"),
+        "{code}"
+    );
+    assert!(code.contains("self.0.create_pets(body.into())"), "{code}");
+}
+
+#[test]
+fn a_media_type_listed_twice_is_refused() {
+    let spec = with_body(
+        r##"        required: true
+        content:
+          text/plain: {}
+          text/plain; charset=utf-8: {}"##,
+        "",
+    );
+    let message = refusal(&spec);
+    assert!(
+        message.contains("paths./pets.post.requestBody.content.text/plain; charset=utf-8"),
+        "{message}"
+    );
+}

@@ -237,19 +237,6 @@ fn a_multipart_file_that_is_not_binary_is_refused() {
 }
 
 #[test]
-fn an_octet_stream_body_alone_is_refused() {
-    let op = UPLOAD_OP.replace(
-        "          multipart/form-data:\n            schema:\n              type: object\n              required: [file]\n              properties:\n                file: {type: string, format: binary, description: f}\n",
-        "",
-    );
-    let message = refusal(&spec_with(&op, ""));
-    assert!(
-        message.contains("requestBody.content.application/octet-stream"),
-        "{message}"
-    );
-}
-
-#[test]
 fn a_media_type_with_a_wildcard_that_is_not_a_range_is_refused() {
     let op = UPLOAD_OP.replace("image/*:", "application/*+json:");
     let message = refusal(&spec_with(&op, ""));
