@@ -168,6 +168,9 @@ pub struct Payload {
     /// A media range (`*/*`, `text/*`) answered by a generated type whose value names
     /// the exact media type: the range and that type's name.
     pub range: Option<(String, proc_macro2::Ident)>,
+    /// Several media types on one status: the variants of the generated content enum
+    /// (`ty`), one per media type, each with its own payload.
+    pub variants: Vec<(proc_macro2::Ident, Payload)>,
     /// The payload type as written in the variant, e.g. `Json<User>`.
     pub ty: TokenStream,
     /// The schema name when the body is a `$ref` to a component.
@@ -1187,33 +1190,53 @@ fn read_response(
         Status::Range(range) => format!("{range}XX"),
         Status::Default => "Default".to_string(),
     };
-    let mut content = response.content.iter();
-    let payload = match (content.next(), content.next()) {
-        (None, _) => None,
-        (Some((content_type, media)), None) => {
-            let name = EnumName {
-                key: ("response body", handler.to_string(), status_name.clone()),
-                // Digits and `XX` after a type name keep it one identifier.
-                base: format!(
-                    "{}{status_name}Response",
-                    convert(handler, Case::Type, "Operation")
-                ),
-            };
-            Some(read_payload(
-                spec,
-                content_type,
-                media,
-                &name,
-                &format!("{location}.content.{content_type}"),
-                extra,
-            )?)
-        }
-        (Some(_), Some(_)) => {
-            return Err(SpecError::new(
-                format!("{location}.content"),
-                "a response must have at most one media type",
-            ));
-        }
+    let type_name = convert(handler, Case::Type, "Operation");
+    let several = response.content.len() > 1;
+    let mut payloads = Vec::new();
+    let mut names = Namer::with_reserved(&[]);
+    for (index, (content_type, media)) in response.content.iter().enumerate() {
+        // Digits and `XX` after a type name keep it one identifier.
+        let name = EnumName {
+            key: (
+                "response body",
+                handler.to_string(),
+                if several {
+                    format!("{status_name} {content_type}")
+                } else {
+                    status_name.clone()
+                },
+            ),
+            base: format!("{type_name}{status_name}Response"),
+        };
+        let payload = read_payload(
+            spec,
+            content_type,
+            media,
+            &name,
+            &format!("{location}.content.{content_type}"),
+            extra,
+        )?;
+        let essence = crate::media::essence(content_type).replace('*', "any");
+        let variant = names.name(&essence, Case::Type, &fallback(&essence, index, Case::Type));
+        let variant = crate::names::ident(&variant, &format!("{location}.content"))?;
+        payloads.push((variant, payload));
+    }
+    let payload = if several {
+        let content = spec.names.late_type(
+            ("response content", handler.to_string(), status_name.clone()),
+            &format!("{type_name}{status_name}Content"),
+            location,
+        )?;
+        extra.push(response_content_enum(&content, &payloads));
+        Some(Payload {
+            content_type: String::new(),
+            range: None,
+            variants: payloads,
+            ty: quote! { #content },
+            schema: None,
+        })
+    } else {
+        payloads.pop().map(|(_, payload)| payload)
     };
     let mut headers = Vec::new();
     for (name, header) in &response.headers {
@@ -1294,6 +1317,7 @@ fn read_payload(
     let payload = |ty: TokenStream| Payload {
         content_type: content_type.to_string(),
         range: None,
+        variants: Vec::new(),
         ty,
         schema: None,
     };
@@ -1359,6 +1383,42 @@ fn read_payload(
             "a body that is neither JSON nor text must be `type: string, format: binary`",
         )),
     }
+}
+
+/// The content of a response with several media types: a variant per media type, the
+/// handler picks one.
+fn response_content_enum(
+    ident: &proc_macro2::Ident,
+    payloads: &[(proc_macro2::Ident, Payload)],
+) -> TokenStream {
+    let variants = payloads.iter().map(|(name, payload)| {
+        let ty = &payload.ty;
+        let content_type = content_type_attr(payload);
+        let doc = format!(" `{}`", payload.content_type);
+        quote! {
+            #[doc = #doc]
+            #content_type
+            #name(#ty),
+        }
+    });
+    quote! {
+        /// The media types of one response; the handler picks one.
+        #[derive(Debug, poem_openapi::ResponseContent)]
+        pub enum #ident { #(#variants)* }
+    }
+}
+
+/// `#[oai(content_type = ...)]` for a payload whose type does not set it itself.
+fn content_type_attr(payload: &Payload) -> Option<TokenStream> {
+    // JSON is the derives' default; a range's or `image/*`'s value names the exact type.
+    (payload.content_type != "application/json"
+        && payload.range.is_none()
+        && payload.variants.is_empty()
+        && payload.content_type != "image/*")
+        .then(|| {
+            let ct = &payload.content_type;
+            quote! { #[oai(content_type = #ct)] }
+        })
 }
 
 /// The variant name for a status: its reason phrase in UpperCamelCase.
@@ -1663,11 +1723,7 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
             Status::Default => fields.push(quote! { poem::http::StatusCode }),
         }
         if let Some(payload) = &variant.payload
-            // JSON is the derive's default; a range's or `image/*`'s value names the exact
-            // type.
-            && payload.content_type != "application/json"
-            && payload.range.is_none()
-            && payload.content_type != "image/*"
+            && content_type_attr(payload).is_some()
         {
             let ct = &payload.content_type;
             attrs.push(quote! { content_type = #ct });
@@ -2118,7 +2174,10 @@ fn shared_response_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
         });
     }
     let mut seen = std::collections::HashSet::new();
-    for (range, ident) in variants().filter_map(|v| v.payload.as_ref()?.range.as_ref()) {
+    let payloads = variants()
+        .filter_map(|v| v.payload.as_ref())
+        .flat_map(|p| std::iter::once(p).chain(p.variants.iter().map(|(_, p)| p)));
+    for (range, ident) in payloads.filter_map(|p| p.range.as_ref()) {
         if !seen.insert(ident.to_string()) {
             continue;
         }

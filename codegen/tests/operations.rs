@@ -569,3 +569,37 @@ fn a_media_type_listed_twice_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn several_media_types_on_one_status_are_a_variant_each() {
+    let spec = with_responses(
+        r##"        "200":
+          description: a pet
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Pet"}
+            application/xml:
+              schema: {$ref: "#/components/schemas/Pet"}
+            "*/*": {}
+        default:
+          description: other
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Pet"}
+            text/plain: {}"##,
+    );
+    let code = squeezed(&code(&spec));
+    assert!(
+        code.contains("#[derive(Debug,poem_openapi::ResponseContent)]pubenumListPets200Content{///`application/json`ApplicationJson(Json<Pet>),///`application/xml`#[oai(content_type=\"application/xml\")]ApplicationXml(poem_openapi::payload::PlainText<String>),///`*/*`AnyAny(AnyAnyBody),}"),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[oai(status=200)]Ok(ListPets200Content),"),
+        "{code}"
+    );
+    assert!(
+        code.contains("Default(poem::http::StatusCode,ListPetsDefaultContent),"),
+        "{code}"
+    );
+    assert!(code.contains("pubstructAnyAnyBody{"), "{code}");
+}
