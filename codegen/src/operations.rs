@@ -1519,20 +1519,40 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         tag_idents.push((trait_ident, adapter_ident));
     }
     let bounds = tag_idents.iter().map(|(t, _)| t);
-    let adapter_types = tag_idents.iter().map(|(_, a)| quote! { #a<I> });
-    let adapter_values = tag_idents
-        .iter()
-        .map(|(_, a)| quote! { #a(std::sync::Arc::clone(&imp)) });
+    let adapter_types = openapi_tuple(tag_idents.iter().map(|(_, a)| quote! { #a<I> }).collect());
+    let adapter_values = openapi_tuple(
+        tag_idents
+            .iter()
+            .map(|(_, a)| quote! { #a(std::sync::Arc::clone(&imp)) })
+            .collect(),
+    );
     items.push(quote! {
         /// Every tag's adapter, ready for `poem_openapi::OpenApiService::new`.
-        pub type ApiAdapters<I> = (#(#adapter_types,)*);
+        pub type ApiAdapters<I> = #adapter_types;
 
         /// Wraps one implementation of every tag trait into the adapters that route to it.
         pub fn api_adapters<I: #(#bounds)+*>(imp: std::sync::Arc<I>) -> ApiAdapters<I> {
-            (#(#adapter_values,)*)
+            #adapter_values
         }
     });
     Ok(quote! { #(#items)* })
+}
+
+/// Adapters (types or values) grouped as poem-openapi combines APIs: tuples of 2 to 16
+/// (it has no 1-tuple and no longer ones), nested when there are more; one adapter alone.
+fn openapi_tuple(mut items: Vec<TokenStream>) -> TokenStream {
+    const WIDEST: usize = 16;
+    if items.len() == 1 {
+        return items.pop().expect("one adapter");
+    }
+    if items.len() > WIDEST {
+        let groups: Vec<TokenStream> = items
+            .chunks(WIDEST)
+            .map(|group| openapi_tuple(group.to_vec()))
+            .collect();
+        return openapi_tuple(groups);
+    }
+    quote! { (#(#items),*) }
 }
 
 fn method_ident(op: &Op) -> proc_macro2::Ident {
@@ -2084,8 +2104,8 @@ fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
         let ident = optional_body_ident(spec);
         items.push(quote! {
             /// An optional request body: `None` when the request has neither a
-            /// `Content-Type` nor any bytes (no `Content-Length` but 0, no
-            /// `Transfer-Encoding`); read by `P` otherwise.
+            /// `Content-Type` nor any bytes, a 415 for bytes without a `Content-Type`;
+            /// read by `P` otherwise.
             pub struct #ident<P>(pub Option<P>);
 
             impl<'a, P: poem_openapi::ApiExtractor<'a>> poem_openapi::ApiExtractor<'a> for #ident<P> {
@@ -2109,17 +2129,19 @@ fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
                     body: &mut poem::RequestBody,
                     param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
                 ) -> impl std::future::Future<Output = poem::Result<Self>> + Send {
-                    let headers = request.headers();
-                    let no_bytes = !headers.contains_key(poem::http::header::TRANSFER_ENCODING)
-                        && headers
-                            .get(poem::http::header::CONTENT_LENGTH)
-                            .is_none_or(|length| length.as_bytes() == b"0");
-                    let read = (!no_bytes || request.content_type().is_some())
-                        .then(|| P::from_request(request, body, param_opts));
+                    // With a `Content-Type`, `P` reads the body; without one, the body
+                    // must be empty (HTTP/2 need not send a `Content-Length`).
+                    let next = match request.content_type() {
+                        Some(_) => Ok(P::from_request(request, body, param_opts)),
+                        None => Err(body.take()),
+                    };
                     async move {
-                        match read {
-                            None => Ok(Self(None)),
-                            Some(read) => read.await.map(|p| Self(Some(p))),
+                        match next {
+                            Ok(read) => read.await.map(|p| Self(Some(p))),
+                            Err(rest) => match rest?.into_bytes_limit(0).await {
+                                Ok(_) => Ok(Self(None)),
+                                Err(_) => Err(poem_openapi::error::ContentTypeError::ExpectContentType.into()),
+                            },
                         }
                     }
                 }

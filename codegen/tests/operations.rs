@@ -603,3 +603,53 @@ fn several_media_types_on_one_status_are_a_variant_each() {
     );
     assert!(code.contains("pubstructAnyAnyBody{"), "{code}");
 }
+
+#[test]
+fn one_tag_s_adapter_is_served_alone_and_many_are_nested() {
+    // poem-openapi combines 2 to 16 APIs in a tuple and has no 1-tuple.
+    let spec = with_responses("        \"200\":\n          description: ok");
+    let one = squeezed(&code(&spec));
+    assert!(
+        one.contains("pubtypeApiAdapters<I>=PetsApiAdapter<I>;"),
+        "{one}"
+    );
+    assert!(
+        one.contains("->ApiAdapters<I>{PetsApiAdapter(std::sync::Arc::clone(&imp))}"),
+        "{one}"
+    );
+
+    let tags: Vec<String> = (0..17).map(|i| format!("t{i}")).collect();
+    let mut spec = String::from("openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n");
+    for tag in &tags {
+        spec.push_str(&format!(
+            "  /{tag}:\n    get:\n      tags: [{tag}]\n      responses:\n        \"204\": {{description: ok}}\n"
+        ));
+    }
+    let many = squeezed(&code(&spec));
+    let first: Vec<String> = tags[..16]
+        .iter()
+        .map(|t| format!("{}ApiAdapter<I>", t.to_uppercase()))
+        .collect();
+    assert!(
+        many.contains(&format!(
+            "pubtypeApiAdapters<I>=(({},),T16ApiAdapter<I>,);",
+            first.join(",")
+        )),
+        "{many}"
+    );
+}
+
+#[test]
+fn an_optional_body_without_a_content_type_must_be_empty() {
+    let spec = with_body(
+        r##"        content:
+          text/plain: {}"##,
+        "",
+    );
+    let code = squeezed(&code(&spec));
+    assert!(code.contains("None=>Err(body.take()),"), "{code}");
+    assert!(
+        code.contains("matchrest?.into_bytes_limit(0).await{Ok(_)=>Ok(Self(None)),Err(_)=>{Err(poem_openapi::error::ContentTypeError::ExpectContentType.into(),)}"),
+        "{code}"
+    );
+}
