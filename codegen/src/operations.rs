@@ -1267,40 +1267,50 @@ fn read_response(
     })
 }
 
+/// A response header: a string, number, boolean or uuid as that type; any other schema
+/// (date-times, enums, arrays, objects, a `$ref`, `content`) as the `String` the handler
+/// writes in the header's own serialisation.
 fn read_header(spec: &Spec, name: &str, header: &Header, location: &str) -> Result<ResponseHeader> {
-    let schema = match &header.format {
-        ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
-        _ => {
-            return Err(SpecError::new(
-                format!("{location}.schema"),
-                "response headers need an inline `schema`",
-            ));
-        }
+    let text = || ResponseHeader {
+        name: name.to_string(),
+        ty: quote! { String },
+        required: header.required,
     };
-    let mut extra = Vec::new();
-    let schema_location = format!("{location}.schema");
-    if matches!(&schema.schema_kind, SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty())
-    {
-        return Err(SpecError::new(
-            schema_location,
-            "response headers must be strings or integers",
-        ));
+    let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &header.format else {
+        return Ok(text());
+    };
+    let typed = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => string.enumeration.is_empty(),
+        SchemaKind::Type(Type::Integer(_) | Type::Number(_) | Type::Boolean(_)) => true,
+        _ => false,
+    };
+    if !typed {
+        return Ok(text());
     }
+    let mut extra = Vec::new();
     let enum_name = EnumName {
         key: ("header", location.to_string(), String::new()),
         base: "Header".to_string(),
     };
-    let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut extra)?;
-    if !extra.is_empty() || !matches!(ty.to_string().as_str(), "String" | "i64" | "i32") {
-        return Err(SpecError::new(
-            format!("{location}.schema"),
-            "response headers must be strings or integers",
-        ));
-    }
-    Ok(ResponseHeader {
-        name: name.to_string(),
-        ty,
-        required: header.required,
+    let ty = inline_type(
+        spec,
+        schema,
+        &format!("{location}.schema"),
+        &enum_name,
+        &mut extra,
+    )?;
+    let writable = matches!(
+        ty.to_string().as_str(),
+        "String" | "i64" | "i32" | "f64" | "f32" | "bool" | "uuid :: Uuid"
+    );
+    Ok(if writable {
+        ResponseHeader {
+            name: name.to_string(),
+            ty,
+            required: header.required,
+        }
+    } else {
+        text()
     })
 }
 

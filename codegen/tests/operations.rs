@@ -653,3 +653,24 @@ fn an_optional_body_without_a_content_type_must_be_empty() {
         "{code}"
     );
 }
+
+#[test]
+fn response_headers_of_any_schema_are_typed_or_text() {
+    let spec = with_responses(
+        r##"        "200":
+          description: ok
+          headers:
+            X-Count: {required: true, schema: {type: integer, format: int32}}
+            X-Flag: {schema: {type: boolean}}
+            X-Id: {schema: {type: string, format: uuid}}
+            X-When: {schema: {type: string, format: date-time}}
+            X-Kind: {schema: {type: string, enum: [a, b]}}
+            X-Tags: {schema: {type: array, items: {type: string}}}
+            X-Ref: {schema: {$ref: "#/components/schemas/Pet"}}"##,
+    );
+    let code = squeezed(&code(&spec));
+    assert!(
+        code.contains("Ok(#[oai(header=\"X-Count\")]i32,#[oai(header=\"X-Flag\")]Option<bool>,#[oai(header=\"X-Id\")]Option<uuid::Uuid>,#[oai(header=\"X-When\")]Option<String>,#[oai(header=\"X-Kind\")]Option<String>,#[oai(header=\"X-Tags\")]Option<String>,#[oai(header=\"X-Ref\")]Option<String>,)"),
+        "{code}"
+    );
+}
