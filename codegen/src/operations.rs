@@ -556,11 +556,8 @@ fn read_param(
     }
     let schema = match &data.format {
         ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
-        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { .. }) => {
-            return Err(SpecError::new(
-                format!("{location}.schema"),
-                "parameter schemas must be written inline",
-            ));
+        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference }) => {
+            return read_enum_ref_param(spec, param, location_kind, reference, location);
         }
         ParameterSchemaOrContent::Content(_) => {
             return Err(SpecError::new(
@@ -646,6 +643,64 @@ fn read_param(
         required: data.required,
         default,
         validators,
+        description: data.description.clone(),
+    })
+}
+
+/// A parameter whose schema is a `$ref` to a component string enum: that enum.
+fn read_enum_ref_param(
+    spec: &Spec,
+    param: &Parameter,
+    location_kind: ParamIn,
+    reference: &str,
+    location: &str,
+) -> Result<Param> {
+    let data = param.parameter_data_ref();
+    let schema_location = format!("{location}.schema");
+    let name = crate::models::schema_ref_name(reference, &schema_location)?;
+    let ident = schema_ident(spec, reference, &schema_location)?;
+    let component = spec
+        .doc
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get(&name));
+    let schema = match component {
+        Some(ReferenceOr::Item(schema))
+            if matches!(
+                &schema.schema_kind,
+                SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty()
+            ) =>
+        {
+            schema
+        }
+        _ => {
+            return Err(SpecError::new(
+                schema_location,
+                "a `$ref` parameter schema must name a component string enum; \
+                 write other schemas inline",
+            ));
+        }
+    };
+    let ty = quote! { #ident };
+    let default = match &schema.schema_data.default {
+        None => None,
+        Some(_) if data.required => {
+            return Err(SpecError::new(
+                format!("{schema_location}.default"),
+                "a required parameter cannot have a default",
+            ));
+        }
+        Some(value) => Some(default_literal(value, &ty, schema, true, &schema_location)?),
+    };
+    Ok(Param {
+        name: data.name.clone(),
+        // Named with its neighbours once every parameter is read.
+        ident: format_ident!("unnamed"),
+        location: location_kind,
+        ty,
+        required: data.required,
+        default,
+        validators: Vec::new(),
         description: data.description.clone(),
     })
 }

@@ -674,3 +674,46 @@ fn response_headers_of_any_schema_are_typed_or_text() {
         "{code}"
     );
 }
+
+#[test]
+fn a_ref_parameter_schema_names_a_component_enum() {
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+tags: [{name: pets}]
+paths:
+  /pets/{kind}:
+    get:
+      operationId: listPets
+      tags: [pets]
+      parameters:
+        - {name: kind, in: path, required: true, schema: {$ref: "#/components/schemas/Kind"}}
+        - {name: order, in: query, schema: {$ref: "#/components/schemas/Order"}}
+      responses:
+        "204": {description: ok}
+components:
+  schemas:
+    Kind: {type: string, enum: [cat, dog]}
+    Order: {type: string, enum: [asc, desc], default: asc}
+    Pet: {type: object, properties: {name: {type: string}}}
+"##;
+    let generated = squeezed(&code(spec));
+    assert!(
+        generated.contains("kind:poem_openapi::param::Path<Kind>,"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("order:poem_openapi::param::Query<Option<Order>>,"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("order.0.unwrap_or_else(||Order::Asc)"),
+        "{generated}"
+    );
+
+    let object = spec.replace("schemas/Order", "schemas/Pet");
+    let message = refusal(&object);
+    assert!(
+        message.contains("paths./pets/{kind}.get.parameters[1].schema"),
+        "{message}"
+    );
+}
