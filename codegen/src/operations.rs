@@ -100,9 +100,9 @@ pub enum BodyKind {
         wrapper: proc_macro2::Ident,
         pointer: String,
     },
-    /// `application/x-www-form-urlencoded`, refused as the operation's 400 says (see
-    /// [`Op::form_refusal`]).
-    Form(proc_macro2::Ident),
+    /// `application/x-www-form-urlencoded` into a component or an inline object, refused
+    /// as the operation's 400 says (see [`Op::form_refusal`]).
+    Form(TokenStream),
     /// A file upload: `multipart/form-data` with one binary `file` field, or the raw
     /// bytes as `application/octet-stream`.
     Upload,
@@ -307,8 +307,8 @@ fn kind_signature(kind: &BodyKind) -> String {
 /// The type the handler gets for a request body.
 fn handler_type(kind: &BodyKind, runtime: &syn::Path) -> TokenStream {
     match kind {
-        BodyKind::Json(ty) | BodyKind::Form(ty) => quote! { #ty },
-        BodyKind::InlineJson { ty, .. } => ty.clone(),
+        BodyKind::Json(ty) => quote! { #ty },
+        BodyKind::Form(ty) | BodyKind::InlineJson { ty, .. } => ty.clone(),
         BodyKind::Upload => quote! { #runtime::Upload },
         BodyKind::Text { .. } => quote! { String },
         BodyKind::Bytes { raw, .. } => quote! { #raw },
@@ -628,12 +628,8 @@ fn read_param(
             &schema_location,
         )?),
     };
-    if default.is_some() && data.required {
-        return Err(SpecError::new(
-            format!("{schema_location}.default"),
-            "a required parameter cannot have a default",
-        ));
-    }
+    // A required parameter is always given, so its default (checked above) never applies.
+    let default = default.filter(|_| !data.required);
     Ok(Param {
         name: data.name.clone(),
         // Named with its neighbours once every parameter is read.
@@ -684,14 +680,10 @@ fn read_enum_ref_param(
     let ty = quote! { #ident };
     let default = match &schema.schema_data.default {
         None => None,
-        Some(_) if data.required => {
-            return Err(SpecError::new(
-                format!("{schema_location}.default"),
-                "a required parameter cannot have a default",
-            ));
-        }
         Some(value) => Some(default_literal(value, &ty, schema, true, &schema_location)?),
     };
+    // A required parameter is always given, so its default never applies.
+    let default = default.filter(|_| !data.required);
     Ok(Param {
         name: data.name.clone(),
         // Named with its neighbours once every parameter is read.
@@ -1062,14 +1054,27 @@ fn read_content(
     }
     if essence == "application/x-www-form-urlencoded" {
         return match &media.schema {
-            Some(ReferenceOr::Reference { reference }) => Ok(BodyKind::Form(schema_ident(
-                spec,
-                reference,
-                &media_location,
-            )?)),
+            Some(ReferenceOr::Reference { reference }) => {
+                let ident = schema_ident(spec, reference, &media_location)?;
+                Ok(BodyKind::Form(quote! { #ident }))
+            }
+            Some(ReferenceOr::Item(schema))
+                if matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_))) =>
+            {
+                let name = EnumName {
+                    key: (
+                        "request body",
+                        handler.to_string(),
+                        content_type.to_string(),
+                    ),
+                    base: format!("{type_name}Request"),
+                };
+                let ty = inline_type(spec, schema, &media_location, &name, extra)?;
+                Ok(BodyKind::Form(ty))
+            }
             _ => Err(SpecError::new(
                 media_location,
-                "a form body's schema must be a `$ref` to a component schema",
+                "a form body's schema must be an object: inline or a `$ref` to a component",
             )),
         };
     }

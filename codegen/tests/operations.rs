@@ -717,3 +717,44 @@ components:
         "{message}"
     );
 }
+
+#[test]
+fn a_required_parameter_s_default_never_applies() {
+    let spec = with_parameters(
+        "        - {name: version, in: query, required: true, schema: {type: string, default: v1}}",
+    );
+    let generated = squeezed(&code(&spec));
+    assert!(
+        generated.contains("version:poem_openapi::param::Query<String>,"),
+        "{generated}"
+    );
+    assert!(generated.contains("version.0)"), "{generated}");
+    // It is still checked against the type.
+    let spec = with_parameters(
+        "        - {name: version, in: query, required: true, schema: {type: integer, default: v1}}",
+    );
+    let message = refusal(&spec);
+    assert!(
+        message.contains("paths./pets/{id}.get.parameters[1].schema.default"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_form_body_that_is_not_an_object_is_refused() {
+    let spec = with_body(
+        r##"        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: {type: string}"##,
+        "",
+    );
+    let message = refusal(&spec);
+    assert!(
+        message.contains(
+            "paths./pets.post.requestBody.content.application/x-www-form-urlencoded.schema: \
+             a form body's schema must be an object"
+        ),
+        "{message}"
+    );
+}
