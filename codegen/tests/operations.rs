@@ -758,3 +758,41 @@ fn a_form_body_that_is_not_an_object_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn from_problem_answers_a_problem_of_a_documented_range_with_its_variant() {
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+tags: [{name: pets}]
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      tags: [pets]
+      responses:
+        "200": {description: ok}
+        4XX:
+          description: a client error
+          content:
+            application/problem+json:
+              schema: {$ref: "#/components/schemas/Problem"}
+        "500":
+          description: failed
+          content:
+            application/problem+json:
+              schema: {$ref: "#/components/schemas/Problem"}
+components:
+  schemas:
+    Problem:
+      type: object
+      required: [status]
+      properties:
+        status: {type: integer, format: int32}
+"##;
+    let generated = squeezed(&code(spec));
+    // Exact statuses first, then the range, then the undocumented path.
+    assert!(
+        generated.contains("500=>Self::InternalServerError(Json(problem)),statusifstatus/100==4=>{matchpoem::http::StatusCode::from_u16(status){Ok(code)=>Self::Status4XX(code,Json(problem)),"),
+        "{generated}"
+    );
+}
