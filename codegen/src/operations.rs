@@ -73,6 +73,9 @@ pub struct Param {
     pub default: Option<TokenStream>,
     pub validators: Vec<TokenStream>,
     pub description: Option<String>,
+    /// The item type of a `simple` array in the path or a header (`a,b,c`), read by the
+    /// generated comma-separated extractor; `ty` is then `Vec<item>`.
+    pub simple_items: Option<TokenStream>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -603,7 +606,25 @@ fn read_param(
         }
     }
     let mut local = Vec::new();
-    let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut local)?;
+    let mut simple_items = None;
+    let ty = match &schema.schema_kind {
+        SchemaKind::Type(Type::Array(openapiv3::ArrayType {
+            items: Some(ReferenceOr::Item(items)),
+            ..
+        })) if location_kind != ParamIn::Query => {
+            let item = inline_type(
+                spec,
+                items,
+                &format!("{schema_location}.items"),
+                &enum_name,
+                &mut local,
+            )?;
+            let ty = quote! { Vec<#item> };
+            simple_items = Some(item);
+            ty
+        }
+        _ => inline_type(spec, schema, &schema_location, &enum_name, &mut local)?,
+    };
     let is_enum = !local.is_empty();
     extra.extend(local);
     validators.extend(param_validators(schema, &schema_location)?);
@@ -640,6 +661,7 @@ fn read_param(
         default,
         validators,
         description: data.description.clone(),
+        simple_items,
     })
 }
 
@@ -694,6 +716,7 @@ fn read_enum_ref_param(
         default,
         validators: Vec::new(),
         description: data.description.clone(),
+        simple_items: None,
     })
 }
 
@@ -706,11 +729,29 @@ fn check_array_param(
     array: &openapiv3::ArrayType,
     location: &str,
 ) -> Result<()> {
-    let Parameter::Query { style, .. } = param else {
-        return Err(SpecError::new(
-            location,
-            "array parameters are supported in the query only (style `form`, exploded)",
-        ));
+    let style = match param {
+        Parameter::Query { style, .. } => style,
+        Parameter::Path { style, .. } => {
+            return if *style == openapiv3::PathStyle::Simple {
+                check_simple_array(array, location)
+            } else {
+                Err(SpecError::new(
+                    format!("{location}.style"),
+                    "array path parameters are supported in the `simple` style only",
+                ))
+            };
+        }
+        Parameter::Header { style, .. } => {
+            // `simple` is the only style a header has.
+            let openapiv3::HeaderStyle::Simple = style;
+            return check_simple_array(array, location);
+        }
+        Parameter::Cookie { .. } => {
+            return Err(SpecError::new(
+                location,
+                "array cookie parameters are not supported",
+            ));
+        }
     };
     if *style != openapiv3::QueryStyle::Form {
         return Err(SpecError::new(
@@ -730,6 +771,23 @@ fn check_array_param(
             "a required array query parameter is not supported (an absent one reads as empty)",
         ));
     }
+    check_array_items(array, location)
+}
+
+/// A `simple` array (`a,b,c`) in the path or a header: items as for any array
+/// parameter, and no item-count keywords (the comma-separated extractor has none).
+fn check_simple_array(array: &openapiv3::ArrayType, location: &str) -> Result<()> {
+    if array.min_items.is_some() || array.max_items.is_some() || array.unique_items {
+        return Err(SpecError::new(
+            format!("{location}.schema"),
+            "minItems, maxItems and uniqueItems are supported on query arrays only",
+        ));
+    }
+    check_array_items(array, location)
+}
+
+/// The items of an array parameter: inline scalars without validation keywords.
+fn check_array_items(array: &openapiv3::ArrayType, location: &str) -> Result<()> {
     let items_location = format!("{location}.schema.items");
     match &array.items {
         Some(ReferenceOr::Item(items)) => {
@@ -1539,6 +1597,7 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         .collect();
     items.extend(shared_response_types(spec, &firsts));
     items.extend(body_types(spec, &firsts));
+    items.extend(simple_array_type(spec, &firsts));
     for op in &firsts {
         items.extend(op.extra.iter().cloned());
         items.push(response_enum(spec, op));
@@ -1725,6 +1784,13 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
             ParamIn::Header => quote! { poem_openapi::param::Header },
             ParamIn::Cookie => quote! { poem_openapi::param::Cookie },
         };
+        let ty = match &param.simple_items {
+            Some(item) => {
+                let simple = simple_array_ident(spec);
+                quote! { #simple<#item> }
+            }
+            None => quote! { #ty },
+        };
         let full_ty = if param.required {
             quote! { #wrapper<#ty> }
         } else {
@@ -1741,9 +1807,11 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
             #doc
             #[oai(name = #wire #validators)] #name: #full_ty
         });
-        match &param.default {
-            Some(default) => call.push(quote! { #name.0.unwrap_or_else(|| #default) }),
-            None => call.push(quote! { #name.0 }),
+        match (&param.default, &param.simple_items) {
+            (Some(default), _) => call.push(quote! { #name.0.unwrap_or_else(|| #default) }),
+            (None, None) => call.push(quote! { #name.0 }),
+            (None, Some(_)) if param.required => call.push(quote! { #name.0.0 }),
+            (None, Some(_)) => call.push(quote! { #name.0.map(|items| items.0) }),
         }
     }
     if let Some(body) = &op.body {
@@ -2102,6 +2170,86 @@ fn several_types(
             }
         }
     }
+}
+
+/// The comma-separated extractor of `simple` arrays in the path or a header.
+fn simple_array_ident(spec: &Spec) -> proc_macro2::Ident {
+    spec.names
+        .late_type(
+            ("helper", "simple array".to_string(), String::new()),
+            "SimpleArray",
+            "(generated code)",
+        )
+        .expect("a late type name is always found")
+}
+
+/// The extractor of `simple` arrays (`a,b,c`), when an operation has one.
+fn simple_array_type(spec: &Spec, ops: &[&Op]) -> Option<TokenStream> {
+    if !ops
+        .iter()
+        .any(|op| op.params.iter().any(|p| p.simple_items.is_some()))
+    {
+        return None;
+    }
+    let ident = simple_array_ident(spec);
+    Some(quote! {
+        /// A `simple` array parameter (`a,b,c` in the path or a header): the items
+        /// between the commas, each read as `T`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #ident<T>(pub Vec<T>);
+
+        impl<T: poem_openapi::types::Type> poem_openapi::types::Type for #ident<T> {
+            const IS_REQUIRED: bool = true;
+            type RawValueType = Vec<T>;
+            type RawElementValueType = <Vec<T> as poem_openapi::types::Type>::RawElementValueType;
+
+            fn name() -> std::borrow::Cow<'static, str> {
+                <Vec<T> as poem_openapi::types::Type>::name()
+            }
+
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                <Vec<T> as poem_openapi::types::Type>::schema_ref()
+            }
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                <Vec<T> as poem_openapi::types::Type>::register(registry);
+            }
+
+            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+                Some(&self.0)
+            }
+
+            fn raw_element_iter<'a>(
+                &'a self,
+            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+                poem_openapi::types::Type::raw_element_iter(&self.0)
+            }
+        }
+
+        impl<T: poem_openapi::types::ParseFromParameter> poem_openapi::types::ParseFromParameter
+            for #ident<T>
+        {
+            fn parse_from_parameter(value: &str) -> poem_openapi::types::ParseResult<Self> {
+                Self::parse_from_parameters(std::iter::once(value))
+            }
+
+            fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(
+                iter: I,
+            ) -> poem_openapi::types::ParseResult<Self> {
+                let mut items = Vec::new();
+                // A header given twice holds two lists.
+                for value in iter {
+                    for item in value.as_ref().split(',') {
+                        items.push(
+                            T::parse_from_parameter(item.trim())
+                                .map_err(poem_openapi::types::ParseError::propagate)?,
+                        );
+                    }
+                }
+                Ok(Self(items))
+            }
+        }
+    })
 }
 
 /// The extractor of an optional request body.

@@ -410,8 +410,12 @@ fn an_exploded_form_array_in_the_query_is_a_vec() {
 fn array_parameters_the_extractors_cannot_read_are_refused() {
     let cases = [
         (
-            "        - {name: tags, in: header, schema: {type: array, items: {type: string}}}",
+            "        - {name: tags, in: cookie, schema: {type: array, items: {type: string}}}",
             "paths./pets/{id}.get.parameters[1]",
+        ),
+        (
+            "        - {name: tags, in: header, schema: {type: array, items: {type: string}, maxItems: 3}}",
+            "paths./pets/{id}.get.parameters[1].schema",
         ),
         (
             "        - {name: tags, in: query, explode: false, schema: {type: array, items: {type: string}}}",
@@ -793,6 +797,50 @@ components:
     // Exact statuses first, then the range, then the undocumented path.
     assert!(
         generated.contains("500=>Self::InternalServerError(Json(problem)),statusifstatus/100==4=>{matchpoem::http::StatusCode::from_u16(status){Ok(code)=>Self::Status4XX(code,Json(problem)),"),
+        "{generated}"
+    );
+}
+
+#[test]
+fn a_simple_array_in_the_path_or_a_header_is_comma_separated() {
+    let spec = with_parameters(
+        r##"        - {name: X-Kinds, in: header, schema: {type: array, items: {type: string, enum: [cat, dog]}}}
+        - {name: X-Ids, in: header, required: true, schema: {type: array, items: {type: integer}}}"##,
+    )
+    .replace(
+        "{name: id, in: path, required: true, schema: {type: integer}}",
+        "{name: id, in: path, required: true, schema: {type: array, items: {type: string}}}",
+    );
+    let generated = squeezed(&code(&spec));
+    assert!(
+        generated.contains("id:poem_openapi::param::Path<SimpleArray<String>>,"),
+        "{generated}"
+    );
+    assert!(
+        generated
+            .contains("x_kinds:poem_openapi::param::Header<Option<SimpleArray<FindPetsXKinds>>>,"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("x_ids:poem_openapi::param::Header<SimpleArray<i64>>,"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("self.0.find_pets(id.0.0,x_kinds.0.map(|items|items.0),x_ids.0.0)"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains(
+            "fnfind_pets(&self,id:Vec<String>,x_kinds:Option<Vec<FindPetsXKinds>>,x_ids:Vec<i64>,)"
+        ),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("pubstructSimpleArray<T>(pubVec<T>);"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("value.as_ref().split(',')"),
         "{generated}"
     );
 }
