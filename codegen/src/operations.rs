@@ -109,6 +109,13 @@ pub enum BodyKind {
     /// A file upload: `multipart/form-data` with one binary `file` field, or the raw
     /// bytes as `application/octet-stream`.
     Upload,
+    /// A JSON body (`Json` or `InlineJson`) of another JSON media type than
+    /// `application/json`: read as JSON by a generated type that accepts that type.
+    OtherJson {
+        media: proc_macro2::Ident,
+        essence: String,
+        json: Box<BodyKind>,
+    },
     /// Text taken as it comes (`text/plain`, XML, YAML): a generated type reads it.
     Text {
         raw: proc_macro2::Ident,
@@ -296,6 +303,9 @@ fn kind_signature(kind: &BodyKind) -> String {
         BodyKind::Form(ty) => format!("form {ty}"),
         BodyKind::Upload => "upload".to_string(),
         BodyKind::Text { essence, .. } => format!("text {essence}"),
+        BodyKind::OtherJson { essence, json, .. } => {
+            format!("{essence} {}", kind_signature(json))
+        }
         BodyKind::Bytes { essence, .. } => format!("bytes {essence}"),
         BodyKind::Several { variants, .. } => {
             let variants: Vec<String> = variants
@@ -316,6 +326,7 @@ fn handler_type(kind: &BodyKind, runtime: &syn::Path) -> TokenStream {
         BodyKind::Text { .. } => quote! { String },
         BodyKind::Bytes { raw, .. } => quote! { #raw },
         BodyKind::Several { content, .. } => quote! { #content },
+        BodyKind::OtherJson { json, .. } => handler_type(json, runtime),
     }
 }
 
@@ -333,6 +344,12 @@ fn body_extractor(kind: &BodyKind, op: &Op) -> (TokenStream, TokenStream) {
         BodyKind::Text { raw, .. } => (quote! { #raw }, quote! { .0 }),
         BodyKind::Bytes { raw, .. } => (quote! { #raw }, quote! {}),
         BodyKind::Several { payload, .. } => (quote! { #payload }, quote! { .into() }),
+        BodyKind::OtherJson { media, json, .. } => match &**json {
+            BodyKind::InlineJson { wrapper, .. } => (quote! { #media<#wrapper> }, quote! { .0.0 }),
+            BodyKind::Json(ty) => (quote! { #media<#ty> }, quote! { .0 }),
+            // Only JSON kinds are wrapped.
+            other => body_extractor(other, op),
+        },
     }
 }
 
@@ -1072,7 +1089,7 @@ fn read_content(
     let essence = crate::media::essence(content_type);
     let type_name = convert(handler, Case::Type, "Operation");
     if crate::media::is_json(content_type) {
-        return match &media.schema {
+        let json = match &media.schema {
             Some(ReferenceOr::Reference { reference }) => Ok(BodyKind::Json(schema_ident(
                 spec,
                 reference,
@@ -1108,7 +1125,23 @@ fn read_content(
                 location,
                 "a JSON request body needs a schema to be checked against",
             )),
-        };
+        }?;
+        if essence == "application/json" {
+            return Ok(json);
+        }
+        // Another JSON type (`merge-patch+json`, `vnd.api+json`): read as JSON, under
+        // a type that accepts that `Content-Type`.
+        let base = convert(&essence, Case::Type, "Media");
+        let media = spec.names.late_type(
+            ("json media", essence.clone(), String::new()),
+            &base,
+            location,
+        )?;
+        return Ok(BodyKind::OtherJson {
+            media,
+            essence,
+            json: Box::new(json),
+        });
     }
     if essence == "application/x-www-form-urlencoded" {
         return match &media.schema {
@@ -1999,6 +2032,105 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
     }
 }
 
+/// A JSON media type other than `application/json` (`merge-patch+json`): the body is
+/// read as `SpecJson` reads it, under that `Content-Type`.
+fn json_media_type(media: &proc_macro2::Ident, essence: &str) -> TokenStream {
+    let doc = format!(" A `{essence}` request body, read and checked as JSON.");
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #media<T>(pub T);
+
+        impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for #media<T> {
+            const CONTENT_TYPE: &'static str = #essence;
+
+            fn check_content_type(content_type: &str) -> bool {
+                content_type
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .eq_ignore_ascii_case(#essence)
+            }
+
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                T::schema_ref()
+            }
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                T::register(registry);
+            }
+        }
+
+        impl<T: poem_openapi::types::Type> poem_openapi::payload::ParsePayload for #media<T>
+        where
+            SpecJson<T>: poem_openapi::payload::ParsePayload,
+        {
+            const IS_REQUIRED: bool = true;
+
+            fn from_request(
+                request: &poem::Request,
+                body: &mut poem::RequestBody,
+            ) -> impl std::future::Future<Output = poem::Result<Self>> + Send {
+                let read = <SpecJson<T> as poem_openapi::payload::ParsePayload>::from_request(
+                    request, body,
+                );
+                async move { read.await.map(|json| Self(json.0)) }
+            }
+        }
+
+        impl<'a, T: poem_openapi::types::Type> poem_openapi::ApiExtractor<'a> for #media<T>
+        where
+            SpecJson<T>: poem_openapi::payload::ParsePayload,
+        {
+            const TYPES: &'static [poem_openapi::ApiExtractorType] =
+                &[poem_openapi::ApiExtractorType::RequestObject];
+            type ParamType = ();
+            type ParamRawType = ();
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                <Self as poem_openapi::payload::Payload>::register(registry);
+            }
+
+            fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+                Some(poem_openapi::registry::MetaRequest {
+                    description: None,
+                    content: vec![poem_openapi::registry::MetaMediaType {
+                        content_type: #essence,
+                        schema: <Self as poem_openapi::payload::Payload>::schema_ref(),
+                    }],
+                    required: true,
+                })
+            }
+
+            fn from_request(
+                request: &'a poem::Request,
+                body: &mut poem::RequestBody,
+                _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+            ) -> impl std::future::Future<Output = poem::Result<Self>> + Send {
+                use poem_openapi::payload::{ParsePayload, Payload};
+                let read = match request.content_type() {
+                    Some(content_type) if Self::check_content_type(content_type) => {
+                        Ok(<Self as ParsePayload>::from_request(request, body))
+                    }
+                    Some(content_type) => {
+                        Err(poem_openapi::error::ContentTypeError::NotSupported {
+                            content_type: content_type.to_string(),
+                        })
+                    }
+                    None => Err(poem_openapi::error::ContentTypeError::ExpectContentType),
+                };
+                async move {
+                    match read {
+                        Ok(read) => read.await,
+                        Err(error) => Err(error.into()),
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A request body of one media type taken as it comes: text (`String`, refused with a
 /// 400 when it is not UTF-8) or bytes with their media type, read under the body limit.
 fn raw_body_type(spec: &Spec, raw: &proc_macro2::Ident, essence: &str, text: bool) -> TokenStream {
@@ -2281,6 +2413,22 @@ fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
             }
             kind => vec![kind],
         };
+        let kinds: Vec<&BodyKind> = kinds
+            .into_iter()
+            .flat_map(|kind| match kind {
+                BodyKind::OtherJson {
+                    media,
+                    essence,
+                    json,
+                } => {
+                    if raw_seen.insert(media.to_string()) {
+                        items.push(json_media_type(media, essence));
+                    }
+                    vec![kind, &**json]
+                }
+                kind => vec![kind],
+            })
+            .collect();
         for kind in kinds {
             match kind {
                 BodyKind::InlineJson {

@@ -309,6 +309,25 @@ fn a_scalar_body_and_a_shared_body_are_json_too() {
         "{code}"
     );
     assert!(code.contains("body:Vec<CreatePetsRequest>,"), "{code}");
+    // Read as JSON under its own media type, not `application/json`.
+    assert!(
+        code.contains("body:ApplicationMergePatchJson<CreatePetsRequestBody>,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pubstructApplicationMergePatchJson<T>(pubT);"),
+        "{code}"
+    );
+    assert!(
+        code.contains(".eq_ignore_ascii_case(\"application/merge-patch+json\")"),
+        "{code}"
+    );
+    assert!(
+        code.contains(
+            "<SpecJson<T,>aspoem_openapi::payload::ParsePayload>::from_request(request,body)"
+        ),
+        "{code}"
+    );
 }
 
 #[test]

@@ -303,5 +303,9 @@ fn json_media_types_with_parameters_or_a_json_suffix_are_json() {
         "          application/vnd.api+json:\n            schema",
     );
     let code = generate(&spec_with(&vnd, ""), &Options::default()).expect("generates");
-    assert!(code.contains("body: SpecJson<Thing>"), "{code}");
+    // Read as JSON under the `Content-Type` the spec names.
+    assert!(
+        code.contains("body: ApplicationVndApiJson<Thing>"),
+        "{code}"
+    );
 }
