@@ -15,7 +15,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let generated = apiary_codegen::generate(&spec, &apiary_codegen::Options::default())
+    let options = apiary_codegen::Options {
+        principal: "crate::domain::tokens::Principal".to_string(),
+        problem_schema: Some("Problem".to_string()),
+        ..apiary_codegen::Options::default()
+    };
+    let generated = apiary_codegen::generate(&spec, &options)
         .and_then(|code| Ok((code, apiary_codegen::to_json(&spec)?)));
     match generated {
         Ok((code, json)) => {

@@ -276,6 +276,7 @@ pub async fn build_api(settings: &Settings) -> anyhow::Result<Api> {
                 .context("Failed to start the bcrypt threads")?,
         ),
         tokens: TokenService::new(&settings.jwt),
+        grants: settings.grants.clone(),
         products: ProductService::new(reader.clone()),
         summary: crate::upstream::build_summary_service(&settings.upstream, db.clone())?,
         images: build_images(settings, db).await?,

@@ -19,6 +19,7 @@
 //! | `JWT_TTL_SECS` | `900` | 1 ..= 86400 |
 //! | `JWT_ISSUER` | `apiary` | non-empty |
 //! | `JWT_AUDIENCE` | `apiary-api` | non-empty |
+//! | `CATALOGUE_ADMINS` | none | comma-separated emails; their tokens carry `products:write` |
 //! | `BCRYPT_COST` | `12` | 10 ..= 31 (4 ..= 31 when `APP_ENV=test`) |
 //! | `BCRYPT_CONCURRENCY` | cores - 1, at least 1 | 1 ..= 1024 |
 //! | `BCRYPT_NICE` | `10` | 0 ..= 19 |
@@ -44,7 +45,7 @@ mod tests;
 
 use std::{net::SocketAddr, str::FromStr, time::Duration};
 
-use crate::domain::passwords::HashPool;
+use crate::domain::{passwords::HashPool, scopes::Grants};
 pub use database::DatabaseSettings;
 pub use http::{AllowedOrigins, HttpSettings};
 pub use images::ImageSettings;
@@ -131,6 +132,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub database: DatabaseSettings,
     pub jwt: JwtSettings,
+    /// Which accounts' tokens carry which scopes (`CATALOGUE_ADMINS`).
+    pub grants: Grants,
     /// bcrypt work factor for new password hashes.
     pub bcrypt_cost: u32,
     /// The bcrypt threads: how many hashes run at once, how readily they give a core
@@ -187,6 +190,7 @@ impl Settings {
         let max_body_bytes = bounded(&get, "MAX_BODY_BYTES", 65_536, 1, 1 << 30)? as usize;
         let database = database::from_lookup(&get, app_env == AppEnv::Production)?;
         let jwt = jwt_from_lookup(&get, app_env)?;
+        let grants = grants(get("CATALOGUE_ADMINS").as_deref())?;
         let bcrypt_cost = bcrypt_cost(&get, app_env)?;
         let bcrypt = HashPool {
             concurrency: bounded(
@@ -225,6 +229,7 @@ impl Settings {
             max_body_bytes,
             database,
             jwt,
+            grants,
             bcrypt_cost,
             bcrypt,
             upstream,
@@ -334,6 +339,16 @@ fn jwt_from_lookup(
         audience: non_empty(get, "JWT_AUDIENCE", "apiary-api"),
         generated,
     })
+}
+
+/// `CATALOGUE_ADMINS`: comma-separated emails; blanks between commas are ignored.
+fn grants(value: Option<&str>) -> Result<Grants, ConfigError> {
+    let emails = value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|email| !email.is_empty());
+    Grants::new(emails).map_err(|error| ConfigError::new("CATALOGUE_ADMINS", error.to_string()))
 }
 
 fn bcrypt_cost(get: &impl Fn(&str) -> Option<String>, app_env: AppEnv) -> Result<u32, ConfigError> {

@@ -15,7 +15,7 @@ use poem_openapi::error::{
 use crate::domain::DomainError;
 use crate::generated::{FieldError, OPERATIONS, Problem};
 use crate::http::routing::template_matches;
-use crate::runtime::{OAuthInvalidRequest, context::RequestContext};
+use apiary_runtime::{OAuthInvalidRequest, Refusal, context::RequestContext};
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 const INTERNAL_DETAIL: &str =
@@ -78,7 +78,7 @@ impl From<DomainError> for Problem {
     }
 }
 
-impl From<DomainError> for crate::runtime::Failure {
+impl From<DomainError> for apiary_runtime::Failure<Problem> {
     /// The problem, and the wait of a queue that refused the work.
     fn from(error: DomainError) -> Self {
         let retry_after_secs = match error {
@@ -92,6 +92,21 @@ impl From<DomainError> for crate::runtime::Failure {
             problem: error.into(),
             retry_after_secs,
         }
+    }
+}
+
+impl apiary_runtime::UndocumentedProblem for Problem {
+    /// A handler produced a problem whose status the operation does not document: that
+    /// is a bug, logged here, and the client gets a 500 rather than an answer the spec
+    /// does not allow.
+    fn undocumented(operation_id: &str, problem: Self) -> Self {
+        tracing::error!(
+            operation_id,
+            status = problem.status,
+            detail = problem.detail.as_deref().unwrap_or_default(),
+            "handler answered with a status the spec does not document for this operation"
+        );
+        Problem::internal()
     }
 }
 
@@ -138,6 +153,27 @@ impl ApiError {
         Self {
             problem: Problem::new(401, "The bearer token is invalid or expired."),
             www_authenticate: Some(r#"Bearer error="invalid_token""#),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    /// The runtime's refusal of a request (malformed, too large, of the wrong type, or
+    /// breaking its schema), as the problem of the request being served.
+    fn from(refusal: Refusal) -> Self {
+        let mut problem = Problem::new(refusal.status.as_u16(), refusal.detail);
+        problem.errors = refusal.errors.map(|errors| {
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect()
+        });
+        Self {
+            problem,
+            www_authenticate: None,
         }
     }
 }
@@ -195,6 +231,9 @@ pub fn problem_response(problem: &Problem) -> Response {
 pub fn error_response(error: poem::Error, method: &poem::http::Method, path: &str) -> Response {
     if let Some(api_error) = error.downcast_ref::<ApiError>() {
         return api_error.as_response();
+    }
+    if let Some(refusal) = error.downcast_ref::<Refusal>() {
+        return ApiError::from(refusal.clone()).as_response();
     }
     // The one error that is not a problem: RFC 6749 answers its own.
     if let Some(oauth) = error.downcast_ref::<OAuthInvalidRequest>() {
@@ -336,6 +375,36 @@ mod tests {
         ));
     }
 
+    /// A request the runtime refused reaches the edge as a poem error; the service
+    /// answers it with the runtime's own document, as the problem of the request.
+    #[tokio::test]
+    async fn a_runtime_refusal_is_answered_as_the_runtime_renders_it() {
+        let context = RequestContext {
+            request_id: std::sync::Arc::from("req-7"),
+            path: std::sync::Arc::from("/v1/users"),
+        };
+        let refusal = Refusal::validation(vec![apiary_runtime::FieldError {
+            field: "email".into(),
+            message: "is a required property".into(),
+        }]);
+        let (ours, theirs) = context
+            .scope(async {
+                let ours = error_response(
+                    refusal.clone().into(),
+                    &poem::http::Method::POST,
+                    "/v1/users",
+                );
+                (ours, refusal.as_response())
+            })
+            .await;
+        assert_eq!(ours.status(), 422);
+        assert_eq!(ours.content_type(), theirs.content_type());
+        let ours = ours.into_body().into_string().await.unwrap();
+        assert_eq!(ours, theirs.into_body().into_string().await.unwrap());
+        assert!(ours.contains(r#""errors":[{"field":"email""#), "{ours}");
+        assert!(ours.contains(r#""request_id":"req-7""#), "{ours}");
+    }
+
     #[test]
     fn an_undocumented_status_becomes_a_500() {
         // getProduct documents 404 and 422 but not 409.
@@ -371,7 +440,7 @@ mod tests {
         let down = DomainError::Unavailable("no connection".into());
         match CreateUserResponse::from_problem(down) {
             CreateUserResponse::ServiceUnavailable(_, retry_after) => {
-                assert_eq!(retry_after, crate::runtime::RETRY_AFTER_SECS);
+                assert_eq!(retry_after, apiary_runtime::RETRY_AFTER_SECS);
             }
             other => panic!("expected a 503, got {other:?}"),
         }

@@ -11,7 +11,6 @@ pub mod generated;
 pub mod http;
 pub mod jobs;
 pub mod ratelimit;
-pub mod runtime;
 pub mod spec;
 pub mod storage;
 pub mod telemetry;

@@ -30,14 +30,20 @@ pub const KNOWN_STRING_FORMATS: &[&str] = &["email", "uri", "password", "hostnam
 /// Where the generated code finds the hand-written pieces it calls.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Path of the module that provides `SpecJson`, `SpecForm` (with its refusals
-    /// `AsProblem` and `AsOAuth`), `Json`, `rfc3339::serialize`,
-    /// `Principal`, `check_bearer`, `undocumented_problem`, `Failure`, `retry_after`,
-    /// and, for text and byte request bodies, `BodyLimit` and `body_too_large` (see the
-    /// generated module's docs).
+    /// Path of the runtime crate (or a module re-exporting it): `SpecJson`, `SpecForm`
+    /// (with its refusals `AsProblem` and `AsOAuth`), `Json`, `Upload`, `ImageBytes`,
+    /// `ParamPattern`, `rfc3339::serialize`, `SpecSchema` and `SpecDocument`,
+    /// `check_bearer`, `Failure`, `retry_after` and `UndocumentedProblem`, and, for text
+    /// and byte request bodies, `BodyLimit` and `body_too_large`.
     pub runtime: String,
-    /// The component schema used for problem+json errors.
-    pub problem_schema: String,
+    /// The type a bearer security scheme hands to the operations it secures; it
+    /// implements the runtime's `Authenticate`, which checks the token.
+    pub principal: String,
+    /// The component schema of the problem+json documents handlers answer failures with:
+    /// each operation documenting it for a 500 gets a `from_problem`, which needs the
+    /// schema's `status` field and an `UndocumentedProblem` implementation. None: no
+    /// `from_problem`.
+    pub problem_schema: Option<String>,
     /// Response headers set by middleware on every response that carries them (request
     /// id, rate limits, versions, deprecation): documented in the spec, but not fields
     /// a handler fills.
@@ -61,8 +67,9 @@ pub const MIDDLEWARE_HEADERS: &[&str] = &[
 impl Default for Options {
     fn default() -> Self {
         Self {
-            runtime: "crate::runtime".to_string(),
-            problem_schema: "Problem".to_string(),
+            runtime: "apiary_runtime".to_string(),
+            principal: "apiary_runtime::BearerToken".to_string(),
+            problem_schema: None,
             middleware_headers: MIDDLEWARE_HEADERS.iter().map(ToString::to_string).collect(),
         }
     }
@@ -72,7 +79,8 @@ impl Default for Options {
 pub struct Spec {
     pub doc: OpenAPI,
     pub runtime: syn::Path,
-    pub problem_schema: String,
+    pub principal: syn::Type,
+    pub problem_schema: Option<String>,
     pub middleware_headers: Vec<String>,
     /// The Rust names of what the spec names.
     pub names: names::SpecNames,
@@ -131,6 +139,12 @@ pub fn to_json(spec_text: &str) -> std::result::Result<String, SpecError> {
     serde_json::to_string_pretty(&value).map_err(|e| SpecError::new("(document)", e.to_string()))
 }
 
+/// The spec as compact JSON, for the generated code to carry.
+fn spec_json(spec_text: &str) -> Result<String> {
+    let value: serde_json::Value = from_text(spec_text, "not valid JSON or YAML")?;
+    serde_json::to_string(&value).map_err(|e| SpecError::new("(document)", e.to_string()))
+}
+
 /// Generates the server code for a spec, formatted.
 pub fn generate(spec_yaml: &str, options: &Options) -> Result<String> {
     let tokens = generate_tokens(spec_yaml, options)?;
@@ -144,11 +158,14 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     defaults::fill_in(&mut doc);
     let runtime = syn::parse_str::<syn::Path>(&options.runtime)
         .map_err(|e| SpecError::new("(options.runtime)", e.to_string()))?;
+    let principal = syn::parse_str::<syn::Type>(&options.principal)
+        .map_err(|e| SpecError::new("(options.principal)", e.to_string()))?;
     let names = names::SpecNames::new(&doc)?;
     let spec = Spec {
         names,
         doc,
         runtime,
+        principal,
         problem_schema: options.problem_schema.clone(),
         middleware_headers: options.middleware_headers.clone(),
     };
@@ -159,15 +176,16 @@ fn generate_tokens(spec_yaml: &str, options: &Options) -> Result<TokenStream> {
     let operations = operations::generate_operations(&spec, &ops)?;
     let table = operation_table(&ops, &spec.middleware_headers);
     let runtime = &spec.runtime;
+    let spec_json = spec_json(spec_yaml)?;
     Ok(quote! {
         #[allow(unused_imports)]
-        use #runtime::{AsOAuth, AsProblem, ImageBytes, Json, SpecForm, SpecJson, Upload, rfc3339};
+        use #runtime::{AsOAuth, AsProblem, ImageBytes, Json, SpecDocument, SpecForm, SpecJson, SpecSchema, Upload, rfc3339};
 
-        /// A model bound to its schema in the spec, which validates it on the way in.
-        pub trait SpecSchema {
-            /// JSON pointer to the schema inside the spec, e.g. `/components/schemas/User`.
-            const POINTER: &'static str;
-        }
+        /// The spec this code was generated from, as JSON.
+        pub const SPEC_JSON: &str = #spec_json;
+
+        /// The spec whose schemas validate the request bodies.
+        pub static SPEC_DOCUMENT: SpecDocument = SpecDocument::new(SPEC_JSON);
 
         #models
         #security
@@ -293,13 +311,16 @@ fn security_schemes(spec: &Spec) -> Result<TokenStream> {
                 let format = bearer_format
                     .as_deref()
                     .map(|f| quote! { , bearer_format = #f });
+                let principal = &spec.principal;
                 // The derive takes the checker's path as a string literal.
-                let checker = format!("{}::check_bearer", quote! { #runtime }).replace(' ', "");
+                let checker = quote! { #runtime::check_bearer::<#principal> }
+                    .to_string()
+                    .replace(' ', "");
                 items.push(quote! {
                     #doc
                     #[derive(poem_openapi::SecurityScheme)]
                     #[oai(rename = #name, ty = "bearer" #format, checker = #checker)]
-                    pub struct #ident(pub #runtime::Principal);
+                    pub struct #ident(pub #principal);
                 });
             }
             _ => {

@@ -172,6 +172,10 @@ fn named_schema(spec: &Spec, name: &str, schema: &Schema, location: &str) -> Res
 
                 impl SpecSchema for #ident {
                     const POINTER: &'static str = #pointer;
+
+                    fn spec() -> &'static SpecDocument {
+                        &SPEC_DOCUMENT
+                    }
                 }
 
                 #(#extra)*

@@ -161,6 +161,7 @@ pub fn variant_names<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<Strin
 /// converts to one of them is numbered instead of shadowing it.
 const RESERVED_TYPES: &[&str] = &[
     "SpecSchema",
+    "SpecDocument",
     "ApiTags",
     "OperationMeta",
     "DeprecationMeta",
@@ -184,7 +185,13 @@ const RESERVED_TYPES: &[&str] = &[
 ];
 
 /// Statics (and consts) the generated module defines.
-const RESERVED_STATICS: &[&str] = &["MIDDLEWARE_HEADERS", "API_VERSIONS", "OPERATIONS"];
+const RESERVED_STATICS: &[&str] = &[
+    "MIDDLEWARE_HEADERS",
+    "API_VERSIONS",
+    "OPERATIONS",
+    "SPEC_JSON",
+    "SPEC_DOCUMENT",
+];
 
 /// The Rust names of one tag: its `ApiTags` variant, trait and adapter.
 #[derive(Debug, Clone)]

@@ -1633,7 +1633,7 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
     items.extend(simple_array_type(spec, &firsts));
     for op in &firsts {
         items.extend(op.extra.iter().cloned());
-        items.push(response_enum(spec, op));
+        items.push(response_enum(spec, op)?);
     }
     let mut tag_idents = Vec::new();
     for (index, tag) in spec.doc.tags.iter().enumerate() {
@@ -1647,7 +1647,7 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         let methods = tag_ops
             .iter()
             .filter(|op| firsts.iter().any(|f| std::ptr::eq(*f, **op)))
-            .map(|op| trait_method(op, ops, runtime));
+            .map(|op| trait_method(op, ops, runtime, &spec.principal));
         let mut adapters = Vec::new();
         for op in &tag_ops {
             adapters.push(adapter_method(spec, op)?);
@@ -1736,7 +1736,7 @@ fn op_doc(op: &Op) -> TokenStream {
     doc_attr(Some(&text))
 }
 
-fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
+fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path, principal: &syn::Type) -> TokenStream {
     let ident = method_ident(op);
     let response = response_ident(op);
     let mut doc = op_doc(op);
@@ -1749,7 +1749,7 @@ fn trait_method(op: &Op, ops: &[Op], runtime: &syn::Path) -> TokenStream {
     doc.extend(doc_attr(Some(&format!("\n{serves}"))));
     let mut args = Vec::new();
     if op.security.is_some() {
-        args.push(quote! { auth: #runtime::Principal });
+        args.push(quote! { auth: #principal });
     }
     for param in &op.params {
         let name = &param.ident;
@@ -1876,7 +1876,7 @@ fn adapter_method(spec: &Spec, op: &Op) -> Result<TokenStream> {
     })
 }
 
-fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
+fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
     let ident = response_ident(op);
     let runtime = &spec.runtime;
     let doc = doc_attr(Some(&format!("Every documented response of `{}`.", op.id)));
@@ -1961,7 +1961,7 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
         let is_problem = variant
             .payload
             .as_ref()
-            .is_some_and(|p| p.schema.as_deref() == Some(spec.problem_schema.as_str()));
+            .is_some_and(|p| p.schema.is_some() && p.schema == spec.problem_schema);
         if is_problem && header_values.iter().all(Option::is_some) {
             let values = header_values.into_iter().flatten();
             match variant.status {
@@ -1979,7 +1979,7 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
                         status if status / 100 == #hundred => match poem::http::StatusCode::from_u16(status) {
                             Ok(code) => Self::#name(code, Json(problem) #(, #values)*),
                             Err(_) => Self::from_problem(#runtime::Failure::from(
-                                #runtime::undocumented_problem(#handler_name, problem),
+                                #runtime::UndocumentedProblem::undocumented(#handler_name, problem),
                             )),
                         },
                     });
@@ -2003,18 +2003,24 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
             }
         }
     });
-    let from_problem = internal_error.map(|internal| {
+    let problem = match &spec.problem_schema {
+        Some(name) if internal_error.is_some() => {
+            Some(spec.names.schema(name, "(options.problem_schema)")?)
+        }
+        _ => None,
+    };
+    let from_problem = internal_error.zip(problem).map(|(internal, problem)| {
         quote! {
             impl #ident {
                 /// Answers with the problem's status when this operation documents it;
                 /// any other status is a bug in the handler and becomes a 500.
-                pub fn from_problem(failure: impl Into<#runtime::Failure>) -> Self {
+                pub fn from_problem(failure: impl Into<#runtime::Failure<#problem>>) -> Self {
                     let failure = failure.into();
                     let problem = failure.problem;
                     match problem.status as u16 {
                         #(#problem_arms)*
                         _ => {
-                            let problem = #runtime::undocumented_problem(#handler_name, problem);
+                            let problem = #runtime::UndocumentedProblem::undocumented(#handler_name, problem);
                             #internal
                         }
                     }
@@ -2022,14 +2028,14 @@ fn response_enum(spec: &Spec, op: &Op) -> TokenStream {
             }
         }
     });
-    quote! {
+    Ok(quote! {
         #doc
         #[derive(Debug, poem_openapi::ApiResponse)]
         pub enum #ident { #(#variants)* }
 
         #from_problem
         #check_status
-    }
+    })
 }
 
 /// A JSON media type other than `application/json` (`merge-patch+json`): the body is
@@ -2446,6 +2452,10 @@ fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
 
                         impl SpecSchema for #wrapper {
                             const POINTER: &'static str = #pointer;
+
+                            fn spec() -> &'static SpecDocument {
+                                &SPEC_DOCUMENT
+                            }
                         }
                     });
                 }

@@ -273,7 +273,7 @@ fn an_inline_json_body_is_bound_to_its_place_in_the_spec() {
     );
     assert!(
         code.contains(
-            "implSpecSchemaforCreatePetsRequestBody{constPOINTER:&'staticstr=\"/paths/~1pets/post/requestBody/content/application~1json/schema\";}"
+            "implSpecSchemaforCreatePetsRequestBody{constPOINTER:&'staticstr=\"/paths/~1pets/post/requestBody/content/application~1json/schema\";fnspec()->&'staticSpecDocument{&SPEC_DOCUMENT}}"
         ),
         "{code}"
     );
@@ -812,7 +812,11 @@ components:
       properties:
         status: {type: integer, format: int32}
 "##;
-    let generated = squeezed(&code(spec));
+    let options = Options {
+        problem_schema: Some("Problem".to_string()),
+        ..Options::default()
+    };
+    let generated = squeezed(&generate(spec, &options).expect("generates"));
     // Exact statuses first, then the range, then the undocumented path.
     assert!(
         generated.contains("500=>Self::InternalServerError(Json(problem)),statusifstatus/100==4=>{matchpoem::http::StatusCode::from_u16(status){Ok(code)=>Self::Status4XX(code,Json(problem)),"),

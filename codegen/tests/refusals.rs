@@ -143,7 +143,7 @@ fn a_pattern_on_a_parameter_is_compiled_once_and_one_rust_cannot_read_is_refused
     let code = generate(&spec_with(&with("^a[0-9]+$"), ""), &Options::default())
         .expect("a pattern the Rust regex dialect reads is generated");
     assert!(
-        code.contains("static CREATE_THING_Q_PATTERN: crate::runtime::ParamPattern")
+        code.contains("static CREATE_THING_Q_PATTERN: apiary_runtime::ParamPattern")
             && code.contains(r#""^a[0-9]+$""#),
         "{code}"
     );

@@ -20,6 +20,13 @@ pub struct TestServer {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// The accounts whose tokens carry `products:write` on a test server, one per API
+/// version so each version's tests register their own (`CATALOGUE_ADMINS`).
+pub const TEST_CATALOGUE_ADMINS: [&str; 2] = [
+    "catalogue-admin-v1@example.com",
+    "catalogue-admin-v2@example.com",
+];
+
 /// The secret tests sign with: they may mint tokens of their own.
 pub const TEST_JWT_SECRET: &str = "conformance-tests-secret-at-least-32-bytes";
 
@@ -31,7 +38,9 @@ pub fn test_settings(database_url: &str) -> Settings {
 /// `test_settings` with some variables added or replaced.
 pub fn test_settings_with(database_url: &str, extra: &[(&str, &str)]) -> Settings {
     let storage_dir = fresh_storage_dir();
+    let catalogue_admins = TEST_CATALOGUE_ADMINS.join(",");
     let base = [
+        ("CATALOGUE_ADMINS", catalogue_admins.as_str()),
         ("STORAGE_DIR", storage_dir.as_str()),
         ("IMAGE_WORKERS", "2"),
         ("IMAGE_JOB_BACKOFF_MS", "50"),

@@ -1,14 +1,14 @@
 //! `account` tag: the authenticated user's own account and preferences.
 
-use crate::runtime::Json;
+use apiary_runtime::Json;
 
 use super::Api;
+use crate::domain::tokens::Principal;
 use crate::domain::users::PreferencesPatch;
 use crate::generated::{
     Account, AccountApi, GetAccountResponse, Preferences, PreferencesUpdate,
     UpdatePreferencesResponse,
 };
-use crate::runtime::Principal;
 
 impl AccountApi for Api {
     async fn get_account(&self, auth: Principal) -> GetAccountResponse {

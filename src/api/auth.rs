@@ -1,7 +1,7 @@
 //! `auth` tag: the OAuth2 password grant (RFC 6749 section 4.3). Its errors are
 //! RFC 6749 section 5.2 documents, not problems, so OAuth2 clients understand them.
 
-use crate::runtime::Json;
+use apiary_runtime::Json;
 
 use super::Api;
 use crate::domain::DomainError;
@@ -51,12 +51,16 @@ impl AuthApi for Api {
             }
             Err(error) => return CreateTokenResponse::from_problem(error),
         };
-        match self.tokens.issue(user.id) {
+        match self
+            .tokens
+            .issue(user.id, &self.grants.scopes_for(&user.email))
+        {
             Ok(issued) => CreateTokenResponse::Ok(
                 Json(Token {
                     access_token: issued.access_token,
                     token_type: TokenTokenType::Bearer,
                     expires_in: issued.expires_in_secs,
+                    scope: issued.scope,
                 }),
                 NO_STORE.to_string(),
             ),

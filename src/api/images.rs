@@ -1,6 +1,6 @@
 //! `images` tag: uploads, their status, and their variants.
 
-use crate::runtime::Json;
+use apiary_runtime::Json;
 use uuid::Uuid;
 
 use super::Api;
@@ -9,12 +9,13 @@ use crate::domain::images::{
     ImageRecord, ImageStatus as Status, VariantInfo,
     process::{Kind, Size},
 };
+use crate::domain::tokens::Principal;
 use crate::generated::{
     FieldError, GetImageResponse, GetImageVariantResponse, GetImageVariantSize, Image, ImageJob,
     ImageOriginal, ImageOriginalContentType, ImageStatus, ImageVariant, ImageVariantContentType,
     ImageVariants, ImagesApi, Problem, UploadImageResponse,
 };
-use crate::runtime::{ImageBytes, Principal, Upload};
+use apiary_runtime::{ImageBytes, Upload};
 
 impl ImagesApi for Api {
     async fn upload_image(&self, auth: Principal, body: Upload) -> UploadImageResponse {
@@ -80,7 +81,7 @@ impl ImagesApi for Api {
 
 /// The request's path as the client wrote it.
 fn request_path() -> String {
-    crate::runtime::context::RequestContext::current()
+    apiary_runtime::context::RequestContext::current()
         .map(|context| context.path.trim_end_matches('/').to_string())
         .unwrap_or_default()
 }

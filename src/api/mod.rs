@@ -10,8 +10,8 @@ mod system;
 mod users;
 
 use crate::domain::{
-    images::ImageService, products::ProductService, summary::SummaryService, tokens::TokenService,
-    users::UserService,
+    images::ImageService, products::ProductService, scopes::Grants, summary::SummaryService,
+    tokens::TokenService, users::UserService,
 };
 
 /// Everything the handlers need; one value implements every tag's trait.
@@ -20,6 +20,8 @@ pub struct Api {
     pub reader: crate::storage::Reader,
     pub users: UserService,
     pub tokens: TokenService,
+    /// The scopes each account's tokens carry.
+    pub grants: Grants,
     pub products: ProductService,
     pub summary: SummaryService,
     pub images: ImageService,
@@ -33,7 +35,7 @@ pub struct Api {
 /// wrote it, so `/v2/...` and unprefixed requests get answers in their own terms) plus
 /// the new id.
 fn location_of(id: i64) -> String {
-    let base = crate::runtime::context::RequestContext::current()
+    let base = apiary_runtime::context::RequestContext::current()
         .map(|context| context.path.trim_end_matches('/').to_string())
         .unwrap_or_default();
     format!("{base}/{id}")

@@ -1,14 +1,14 @@
 //! `products` tag: the catalogue.
 
-use crate::runtime::Json;
+use apiary_runtime::Json;
 
 use super::Api;
 use crate::domain::products::NewProduct;
+use crate::domain::tokens::Principal;
 use crate::generated::{
     CreateProductResponse, GetProductResponse, ListProductsResponse, ListProductsV2Response,
     Problem, Product, ProductCreate, ProductPage, ProductsApi, SearchProductsResponse,
 };
-use crate::runtime::Principal;
 
 impl ProductsApi for Api {
     async fn list_products(&self, limit: i32, offset: i64) -> ListProductsResponse {

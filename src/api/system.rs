@@ -2,7 +2,7 @@
 
 use poem_openapi::payload::PlainText;
 
-use crate::runtime::Json;
+use apiary_runtime::Json;
 
 use super::Api;
 use crate::generated::{

@@ -1,11 +1,11 @@
 //! `users` tag: registration.
 
-use crate::runtime::Json;
+use apiary_runtime::Json;
 
 use super::Api;
+use crate::domain::tokens::Principal;
 use crate::domain::users::NewUser;
 use crate::generated::{CreateUserResponse, GetUserSummaryResponse, User, UserCreate, UsersApi};
-use crate::runtime::Principal;
 
 impl UsersApi for Api {
     async fn create_user(&self, body: UserCreate) -> CreateUserResponse {
@@ -42,15 +42,15 @@ impl From<crate::domain::users::User> for User {
 mod summary {
     //! `getUserSummary`: the caller's own profile and orders, fetched concurrently.
 
-    use crate::runtime::Json;
+    use apiary_runtime::Json;
 
     use super::Api;
     use crate::domain::summary::{self, FailureReason, OrderStatus, Source, SummaryError};
+    use crate::domain::tokens::Principal;
     use crate::generated::{
         GetUserSummaryResponse, Order, OrderStatus as WireStatus, Problem, Profile, SourceError,
         SourceErrorReason, SourceErrorSource, UserSummary,
     };
-    use crate::runtime::Principal;
 
     impl Api {
         pub(super) async fn user_summary(

@@ -372,3 +372,29 @@ fn connection_bounds_have_defaults_and_are_read() {
     assert_eq!(set.max_connections, 300);
     assert_eq!(set.max_h2_streams, 16);
 }
+
+#[test]
+fn catalogue_admins_are_read_as_emails() {
+    let settings =
+        load(&[("CATALOGUE_ADMINS", " Admin@Example.com, ,ops@example.com ")]).expect("valid");
+    assert_eq!(
+        settings.grants.scopes_for("admin@example.com"),
+        ["products:write"]
+    );
+    assert_eq!(
+        settings.grants.scopes_for("ops@example.com"),
+        ["products:write"]
+    );
+    assert!(settings.grants.scopes_for("user@example.com").is_empty());
+    assert!(
+        load(&[])
+            .expect("defaults")
+            .grants
+            .scopes_for("admin@example.com")
+            .is_empty(),
+        "nobody writes the catalogue by default"
+    );
+    let error = load(&[("CATALOGUE_ADMINS", "admin@example.com,no-at-sign")]).unwrap_err();
+    assert_eq!(error.variable, "CATALOGUE_ADMINS");
+    assert!(error.to_string().contains("no-at-sign"), "{error}");
+}

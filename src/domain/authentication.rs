@@ -81,7 +81,7 @@ mod tests {
                 })
                 .await
                 .expect(backend);
-            let token = tokens().issue(user.id).expect("signs").access_token;
+            let token = tokens().issue(user.id, &[]).expect("signs").access_token;
 
             let principal = auth.authenticate(&token).await.expect(backend);
             assert_eq!(principal.user_id, user.id, "{backend}");

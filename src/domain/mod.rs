@@ -6,6 +6,7 @@ pub mod authentication;
 pub mod images;
 pub mod passwords;
 pub mod products;
+pub mod scopes;
 pub mod summary;
 pub mod tokens;
 pub mod users;

@@ -1,5 +1,6 @@
 //! Access tokens: HS256 JWTs carrying `sub` (the user id), `iat`, `nbf`, `exp`, `iss`,
-//! `aud` and `jti`. The header's `kid` names the secret that signed the token, so the
+//! `aud`, `jti` and, when the user was granted any, `scope` (space-separated, as RFC 9068
+//! writes it). The header's `kid` names the secret that signed the token, so the
 //! previous secrets of a key rotation keep verifying while only the current one signs.
 
 #[cfg(test)]
@@ -30,6 +31,15 @@ pub struct Principal {
     pub user_id: i64,
     /// The token's `jti`, for logs and revocation.
     pub token_id: String,
+    /// The scopes the token carries (see `domain::scopes`), in the order it lists them.
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    /// Whether the token carries `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
 }
 
 /// A freshly signed access token. `Debug` hides the token: it is a credential.
@@ -38,6 +48,9 @@ pub struct IssuedToken {
     pub access_token: String,
     /// Seconds until it expires (the API's `expires_in`).
     pub expires_in_secs: i64,
+    /// The scopes it carries, space-separated (the API's `scope`); None when it carries
+    /// none.
+    pub scope: Option<String>,
 }
 
 impl std::fmt::Debug for IssuedToken {
@@ -45,6 +58,7 @@ impl std::fmt::Debug for IssuedToken {
         f.debug_struct("IssuedToken")
             .field("access_token", &"[redacted]")
             .field("expires_in_secs", &self.expires_in_secs)
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -96,6 +110,8 @@ struct Claims<'a> {
     iss: &'a str,
     aud: &'a str,
     jti: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
 }
 
 /// What verification reads back; `exp`, `nbf`, `iss` and `aud` are checked by
@@ -104,6 +120,8 @@ struct Claims<'a> {
 struct VerifiedClaims {
     sub: String,
     jti: String,
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 /// Issues and verifies access tokens. Cheap to clone.
@@ -173,16 +191,22 @@ impl TokenService {
         }
     }
 
-    /// Signs a token for `user_id` with the current secret, valid from now for the
-    /// configured lifetime.
-    pub fn issue(&self, user_id: i64) -> Result<IssuedToken, DomainError> {
-        self.issue_at(user_id, chrono::Utc::now().timestamp())
+    /// Signs a token for `user_id` carrying `scopes`, with the current secret, valid
+    /// from now for the configured lifetime.
+    pub fn issue(&self, user_id: i64, scopes: &[&str]) -> Result<IssuedToken, DomainError> {
+        self.issue_at(user_id, scopes, chrono::Utc::now().timestamp())
     }
 
     /// [`Self::issue`] as if the clock read `now` (Unix seconds); tests use it to
     /// make expired and not-yet-valid tokens.
-    pub(crate) fn issue_at(&self, user_id: i64, now: i64) -> Result<IssuedToken, DomainError> {
+    pub(crate) fn issue_at(
+        &self,
+        user_id: i64,
+        scopes: &[&str],
+        now: i64,
+    ) -> Result<IssuedToken, DomainError> {
         let inner = &self.inner;
+        let scope = (!scopes.is_empty()).then(|| scopes.join(" "));
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now,
@@ -191,6 +215,7 @@ impl TokenService {
             iss: &inner.issuer,
             aud: &inner.audience,
             jti: uuid::Uuid::new_v4().to_string(),
+            scope: scope.as_deref(),
         };
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(inner.kid.clone());
@@ -199,6 +224,7 @@ impl TokenService {
         Ok(IssuedToken {
             access_token,
             expires_in_secs: inner.ttl_secs,
+            scope,
         })
     }
 
@@ -223,9 +249,15 @@ impl TokenService {
         }
         let claims = outcome?.claims;
         let user_id = claims.sub.parse().map_err(|_| TokenError::Claims)?;
+        let scopes = claims
+            .scope
+            .as_deref()
+            .map(|scope| scope.split_ascii_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
         Ok(Principal {
             user_id,
             token_id: claims.jti,
+            scopes,
         })
     }
 }

@@ -244,7 +244,7 @@ fn not_found(user_id: i64) -> DomainError {
 /// the rest of the format), lower-cased. An address outside it is refused, never folded
 /// into it: full Unicode lower-casing would turn the Kelvin sign (U+212A) into `k`, and
 /// let a login match an account under a spelling its registration refuses.
-fn normalise_email(email: &str) -> Result<String, DomainError> {
+pub(crate) fn normalise_email(email: &str) -> Result<String, DomainError> {
     let printable = email.bytes().all(|b| (b' '..=b'~').contains(&b));
     let at = email.find('@');
     if !printable || email.len() > 254 || at.is_none_or(|i| i == 0 || i + 1 == email.len()) {

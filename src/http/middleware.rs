@@ -24,8 +24,8 @@ use super::security::SecurityHeaders;
 use crate::domain::{authentication::Authenticator, tokens::TokenService};
 use crate::error::{ApiError, error_response};
 use crate::generated::OperationMeta;
-use crate::runtime::{BodyLimit, body_too_large, context::RequestContext};
 use crate::telemetry::recorder;
+use apiary_runtime::{BodyLimit, body_too_large, context::RequestContext};
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -193,7 +193,7 @@ async fn admit_and_call<E: Endpoint>(
     let mut response = if let Some(refused) = ambiguous_credentials(&req) {
         refused.as_response()
     } else if declared_length_over(&req, max_body_bytes) {
-        body_too_large(max_body_bytes).as_response()
+        ApiError::from(body_too_large(max_body_bytes)).as_response()
     } else {
         req.extensions_mut().insert(edge.authenticator.clone());
         req.extensions_mut().insert(BodyLimit(max_body_bytes));

@@ -3,6 +3,7 @@
 //! rate and body limits, problem+json for every error, security headers, metrics and
 //! the access log).
 
+mod bearer;
 pub mod connections;
 mod cors;
 mod docs;

@@ -194,8 +194,8 @@ mod tests {
     fn key_user_counts_each_user_behind_one_ip_apart() {
         let tokens = tokens();
         let config = RateLimitConfig::default();
-        let first = tokens.issue(1).unwrap().access_token;
-        let second = tokens.issue(2).unwrap().access_token;
+        let first = tokens.issue(1, &[]).unwrap().access_token;
+        let second = tokens.issue(2, &[]).unwrap().access_token;
         let one = client_key(&request(Some(&first)), RateLimitKey::User, &tokens, &config);
         let two = client_key(
             &request(Some(&second)),
@@ -228,7 +228,7 @@ mod tests {
     fn key_ip_ignores_the_token() {
         let tokens = tokens();
         let config = RateLimitConfig::default();
-        let token = tokens.issue(1).unwrap().access_token;
+        let token = tokens.issue(1, &[]).unwrap().access_token;
         let keyed = client_key(&request(Some(&token)), RateLimitKey::Ip, &tokens, &config);
         assert_eq!(
             keyed,

@@ -1,22 +1,33 @@
-//! Runs the generator over a corpus of OpenAPI specs and reports, per spec, whether it
-//! generated, was refused with a location, or panicked.
+//! Runs the generator over a corpus of OpenAPI specs and compiles what it generates,
+//! reporting, per spec, whether the code compiled, the spec was refused with a
+//! location, the generator panicked, or the generated code does not compile.
 //!
 //! `cargo run --release -p apiary-codegen --bin corpus -- PATH...` takes files or folders
-//! of `.yaml`, `.yml` and `.json` specs. The exit status is 0 only when every spec
-//! generated. Each spec goes through [`check`], which returns one [`Outcome`]: a later
-//! stage (compiling the generated code) adds its own outcome there.
+//! of `.yaml`, `.yml` and `.json` specs. The exit status is 0 only when every spec's
+//! code compiled. Each spec goes through [`check`], which returns one [`Outcome`].
+//!
+//! The generated code is checked (`cargo check`) as the `src/lib.rs` of a throwaway crate
+//! depending on `apiary-runtime` and the crates the generated code names (poem,
+//! poem-openapi, serde, serde_json, chrono, uuid), pinned by the workspace's
+//! `Cargo.lock`. The crate lives under `target/corpus/`, which is also its target
+//! directory: the dependencies build once, on the first spec of the first run.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use apiary_codegen::{Options, SpecError, generate, parse};
 
 /// What happened to one spec.
 enum Outcome {
-    Generated { operations: usize, seconds: f64 },
+    Compiled {
+        operations: usize,
+        seconds: f64,
+    },
     Refused(SpecError),
     Panicked(String),
+    /// The generated code does not compile: the compiler's first error.
+    DoesNotCompile(String),
 }
 
 fn main() -> ExitCode {
@@ -33,16 +44,23 @@ fn main() -> ExitCode {
         }
     }
     files.sort();
-    let (mut generated, mut refused, mut panicked) = (0, 0, 0);
+    let checker = match Checker::new() {
+        Ok(checker) => checker,
+        Err(error) => {
+            eprintln!("cannot set up the crate the generated code is checked in: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let (mut compiled, mut refused, mut panicked, mut failed) = (0, 0, 0, 0);
     for file in &files {
         let name = file.display();
-        match check(file) {
-            Outcome::Generated {
+        match check(file, &checker) {
+            Outcome::Compiled {
                 operations,
                 seconds,
             } => {
-                generated += 1;
-                println!("{name}: generated ({operations} operations, {seconds:.2} s)");
+                compiled += 1;
+                println!("{name}: compiled ({operations} operations, {seconds:.2} s)");
             }
             Outcome::Refused(error) => {
                 refused += 1;
@@ -52,13 +70,18 @@ fn main() -> ExitCode {
                 panicked += 1;
                 println!("{name}: panicked: {message}");
             }
+            Outcome::DoesNotCompile(error) => {
+                failed += 1;
+                println!("{name}: does not compile: {error}");
+            }
         }
     }
+    checker.remove();
     println!(
-        "corpus: {generated} of {} generated, {refused} refused, {panicked} panicked",
+        "corpus: {compiled} of {} compiled, {refused} refused, {panicked} panicked, {failed} failed to compile",
         files.len()
     );
-    if generated == files.len() {
+    if compiled == files.len() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -90,8 +113,9 @@ fn is_spec_file(path: &Path) -> bool {
     )
 }
 
-/// Runs the generator on one spec, catching a panic as an outcome of its own.
-fn check(file: &Path) -> Outcome {
+/// Runs the generator on one spec, catching a panic as an outcome of its own, and
+/// compiles the code it generated.
+fn check(file: &Path, checker: &Checker) -> Outcome {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(error) => return Outcome::Refused(SpecError::new("(file)", error.to_string())),
@@ -102,15 +126,98 @@ fn check(file: &Path) -> Outcome {
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(|| generate(&text, &Options::default()));
     std::panic::set_hook(hook);
-    let seconds = started.elapsed().as_secs_f64();
-    match result {
-        Ok(Ok(_code)) => Outcome::Generated {
+    let code = match result {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => return Outcome::Refused(error),
+        Err(payload) => return Outcome::Panicked(panic_message(payload.as_ref())),
+    };
+    match checker.compile(&code) {
+        Ok(()) => Outcome::Compiled {
             operations: operation_count(&text),
-            seconds,
+            seconds: started.elapsed().as_secs_f64(),
         },
-        Ok(Err(error)) => Outcome::Refused(error),
-        Err(payload) => Outcome::Panicked(panic_message(payload.as_ref())),
+        Err(error) => Outcome::DoesNotCompile(error),
     }
+}
+
+/// A throwaway crate whose `src/lib.rs` is each spec's generated code in turn.
+struct Checker {
+    /// The crate's folder, one per run of the command (two runs may overlap).
+    dir: PathBuf,
+    /// Shared by every run, so the dependencies build once.
+    target_dir: PathBuf,
+}
+
+/// The throwaway crate's manifest: the runtime by path, and what the generated code
+/// names itself, with the features it uses.
+const MANIFEST: &str = r#"[package]
+name = "corpus-check"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+apiary-runtime = { path = "RUNTIME" }
+chrono = { version = "0.4", default-features = false, features = ["clock", "serde", "std"] }
+poem = "3.1"
+poem-openapi = { version = "5.1", features = ["email", "uuid", "chrono"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = { version = "1", features = ["preserve_order"] }
+uuid = { version = "1", features = ["v4", "serde"] }
+
+# A workspace of its own, not a member of the one it sits in.
+[workspace]
+"#;
+
+impl Checker {
+    fn new() -> std::io::Result<Self> {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the generator is a member of the workspace");
+        let target_dir = workspace.join("target").join("corpus");
+        let dir = target_dir.join(format!("crate-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src"))?;
+        let runtime = workspace.join("runtime");
+        let manifest = MANIFEST.replace("RUNTIME", &runtime.display().to_string());
+        std::fs::write(dir.join("Cargo.toml"), manifest)?;
+        // The versions the workspace builds with, and no look-up of newer ones.
+        std::fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock"))?;
+        Ok(Self { dir, target_dir })
+    }
+
+    /// `cargo check`s `code`: Ok, or the compiler's first error.
+    fn compile(&self, code: &str) -> Result<(), String> {
+        let lib = format!("#![allow(warnings, clippy::all)]\n{code}");
+        std::fs::write(self.dir.join("src").join("lib.rs"), lib)
+            .map_err(|error| format!("cannot write the crate: {error}"))?;
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .args(["check", "--quiet", "--message-format", "short"])
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .output()
+            .map_err(|error| format!("cannot run cargo: {error}"))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        Err(first_error(&stderr)
+            .unwrap_or_else(|| format!("cargo check failed ({})", output.status)))
+    }
+
+    fn remove(&self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The first error of `cargo check --message-format short`'s output: a
+/// `src/lib.rs:LINE:COLUMN: error...` line, or else the first line that is an error.
+fn first_error(stderr: &str) -> Option<String> {
+    let lines = || stderr.lines().map(str::trim);
+    lines()
+        .find(|line| line.contains(": error"))
+        .or_else(|| lines().find(|line| line.starts_with("error")))
+        .map(ToString::to_string)
 }
 
 fn operation_count(text: &str) -> usize {
@@ -125,4 +232,26 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(no message)".to_string());
     // One line per spec: a multi-line message is joined.
     message.lines().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_error;
+
+    #[test]
+    fn the_first_error_is_the_compilers_first_complaint() {
+        let stderr = "warning: unused import\n\
+            src/lib.rs:12:5: error[E0412]: cannot find type `Pet` in this scope\n\
+            src/lib.rs:40:1: error[E0277]: the trait bound is not satisfied\n\
+            error: could not compile `corpus-check` (lib) due to 2 previous errors\n";
+        assert_eq!(
+            first_error(stderr).as_deref(),
+            Some("src/lib.rs:12:5: error[E0412]: cannot find type `Pet` in this scope")
+        );
+        assert_eq!(
+            first_error("error: failed to load manifest\n").as_deref(),
+            Some("error: failed to load manifest")
+        );
+        assert_eq!(first_error("warning: only this\n"), None);
+    }
 }

@@ -1,6 +1,7 @@
 //! `auth` tag: the password grant and its RFC 6749 errors.
 
 use apiary_conformance::{Contract, TestServer};
+use serde_json::Value;
 
 use super::V;
 
@@ -30,11 +31,21 @@ pub async fn token_for(
         .to_string()
 }
 
+/// The claims of a JWT, read without checking its signature.
+fn jwt_claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT has a payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
 /// A valid token, signed with the test secret, of a user who does not exist.
 pub fn ghost_token(user_id: i64) -> String {
     let settings = apiary_conformance::server::test_settings("sqlite::memory:");
     apiary::domain::tokens::TokenService::new(&settings.jwt)
-        .issue(user_id)
+        .issue(user_id, &[])
         .expect("signs")
         .access_token
 }
@@ -75,6 +86,30 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         Some(3),
         "a JWT"
     );
+    assert!(
+        token.get("scope").is_none(),
+        "an account configuration does not name is granted no scope: {token}"
+    );
+
+    // An account `CATALOGUE_ADMINS` names gets `products:write`, in the answer and in
+    // the token's own `scope` claim.
+    let admin = apiary_conformance::server::TEST_CATALOGUE_ADMINS[usize::from(v.0 == "v2")];
+    register(server, contract, admin, "correct-horse-7").await;
+    let granted = contract
+        .send(
+            &v.op("createToken"),
+            post().form(&[
+                ("grant_type", "password"),
+                ("username", admin),
+                ("password", "correct-horse-7"),
+            ]),
+        )
+        .await;
+    assert_eq!(granted.status, 200, "{}", granted.text());
+    let token = granted.json();
+    assert_eq!(token["scope"], "products:write", "{token}");
+    let claims = jwt_claims(token["access_token"].as_str().expect("a token"));
+    assert_eq!(claims["scope"], "products:write", "{claims}");
 
     let unknown = unique_email("nobody");
     for (form, error) in [

@@ -53,15 +53,34 @@ fn valid_claims() -> serde_json::Value {
 }
 
 #[test]
+fn a_token_carries_its_scopes_and_only_those() {
+    let service = service();
+    let issued = service
+        .issue(42, &["products:write", "other:read"])
+        .expect("issues");
+    assert_eq!(issued.scope.as_deref(), Some("products:write other:read"));
+    let principal = service.verify(&issued.access_token).expect("verifies");
+    assert_eq!(principal.scopes, ["products:write", "other:read"]);
+    assert!(principal.has_scope("products:write"));
+    assert!(!principal.has_scope("products"));
+
+    let plain = service.issue(42, &[]).expect("issues");
+    assert_eq!(plain.scope, None);
+    let principal = service.verify(&plain.access_token).expect("verifies");
+    assert!(principal.scopes.is_empty());
+    assert!(!principal.has_scope("products:write"));
+}
+
+#[test]
 fn a_token_round_trips() {
     let service = service();
-    let issued = service.issue(42).expect("issues");
+    let issued = service.issue(42, &[]).expect("issues");
     assert_eq!(issued.expires_in_secs, TTL);
     let principal = service.verify(&issued.access_token).expect("verifies");
     assert_eq!(principal.user_id, 42);
     assert_eq!(principal.token_id.len(), 36, "a UUID jti");
     let other = service
-        .verify(&service.issue(42).unwrap().access_token)
+        .verify(&service.issue(42, &[]).unwrap().access_token)
         .unwrap();
     assert_ne!(
         principal.token_id, other.token_id,
@@ -71,7 +90,7 @@ fn a_token_round_trips() {
 
 #[test]
 fn the_header_names_the_key_but_never_holds_it() {
-    let token = service().issue(1).unwrap().access_token;
+    let token = service().issue(1, &[]).unwrap().access_token;
     let header = decode_header(&token).unwrap();
     assert_eq!(header.alg, Algorithm::HS256);
     let kid = header.kid.expect("a kid");
@@ -79,19 +98,19 @@ fn the_header_names_the_key_but_never_holds_it() {
     assert_eq!(kid.len(), 16);
     assert!(!token.contains(&URL_SAFE_NO_PAD.encode(CURRENT)));
     assert!(!format!("{:?}", service()).contains(CURRENT));
-    assert!(!format!("{:?}", service().issue(1).unwrap()).contains(&token));
+    assert!(!format!("{:?}", service().issue(1, &[]).unwrap()).contains(&token));
 }
 
 #[test]
 fn expired_tokens_fail_after_the_leeway() {
     let service = service();
     let leeway = LEEWAY_SECS as i64;
-    let long_ago = service.issue_at(1, now() - TTL - leeway - 5).unwrap();
+    let long_ago = service.issue_at(1, &[], now() - TTL - leeway - 5).unwrap();
     assert_eq!(
         service.verify(&long_ago.access_token),
         Err(TokenError::Expired)
     );
-    let just_now = service.issue_at(1, now() - TTL - leeway / 2).unwrap();
+    let just_now = service.issue_at(1, &[], now() - TTL - leeway / 2).unwrap();
     assert!(
         service.verify(&just_now.access_token).is_ok(),
         "within the leeway"
@@ -102,7 +121,7 @@ fn expired_tokens_fail_after_the_leeway() {
 fn tokens_from_the_future_fail() {
     let service = service();
     let later = service
-        .issue_at(1, now() + LEEWAY_SECS as i64 + 60)
+        .issue_at(1, &[], now() + LEEWAY_SECS as i64 + 60)
         .unwrap();
     assert_eq!(
         service.verify(&later.access_token),
@@ -114,12 +133,18 @@ fn tokens_from_the_future_fail() {
 fn issuer_and_audience_must_match() {
     let mut foreign = settings(CURRENT, &[]);
     foreign.issuer = "other-issuer".into();
-    let token = TokenService::new(&foreign).issue(1).unwrap().access_token;
+    let token = TokenService::new(&foreign)
+        .issue(1, &[])
+        .unwrap()
+        .access_token;
     assert_eq!(service().verify(&token), Err(TokenError::Issuer));
 
     let mut foreign = settings(CURRENT, &[]);
     foreign.audience = "other-api".into();
-    let token = TokenService::new(&foreign).issue(1).unwrap().access_token;
+    let token = TokenService::new(&foreign)
+        .issue(1, &[])
+        .unwrap()
+        .access_token;
     assert_eq!(service().verify(&token), Err(TokenError::Audience));
 }
 
@@ -172,10 +197,10 @@ fn other_algorithms_are_refused_even_with_the_right_secret() {
 #[test]
 fn previous_secrets_verify_but_never_sign() {
     let before_rotation = TokenService::new(&settings(PREVIOUS, &[]));
-    let old_token = before_rotation.issue(5).unwrap().access_token;
+    let old_token = before_rotation.issue(5, &[]).unwrap().access_token;
     let rotated = service();
     assert_eq!(rotated.verify(&old_token).expect("still valid").user_id, 5);
-    let new_token = rotated.issue(5).unwrap().access_token;
+    let new_token = rotated.issue(5, &[]).unwrap().access_token;
     assert_eq!(
         decode_header(&new_token).unwrap().kid,
         Some(key_id(CURRENT.as_bytes()))
@@ -223,7 +248,7 @@ fn garbage_fails() {
         assert!(service.verify(garbage).is_err(), "{garbage:?} was accepted");
     }
     // A genuine signature over someone else's claims.
-    let token = service.issue(1).unwrap().access_token;
+    let token = service.issue(1, &[]).unwrap().access_token;
     let parts: Vec<&str> = token.split('.').collect();
     let mut claims: serde_json::Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();

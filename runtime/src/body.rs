@@ -15,10 +15,9 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
-use super::unique_keys::{self, JsonBodyError};
-use crate::error::ApiError;
-use crate::generated::{FieldError, SpecSchema};
-use crate::spec::component_validator;
+use crate::problem::{FieldError, Refusal};
+use crate::spec::SpecSchema;
+use crate::unique_keys::{self, JsonBodyError};
 
 /// The largest request body accepted, attached to every request by the app.
 #[derive(Debug, Clone, Copy)]
@@ -26,8 +25,8 @@ pub struct BodyLimit(pub usize);
 
 /// The 413 for a request body over `limit` bytes, whether its declared length says so or
 /// it passes the limit while it streams in.
-pub fn body_too_large(limit: usize) -> ApiError {
-    ApiError::new(
+pub fn body_too_large(limit: usize) -> Refusal {
+    Refusal::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         format!("The body is larger than {limit} bytes."),
     )
@@ -38,13 +37,13 @@ pub fn body_too_large(limit: usize) -> ApiError {
 /// Not poem's `into_bytes_limit`, which reads through a zeroed 4 KiB buffer and copies
 /// every body, even one that arrived in one piece: a body of one chunk is returned as
 /// it came, and a longer one is joined once.
-pub(crate) async fn read_limited(body: poem::Body, limit: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_limited(body: poem::Body, limit: usize) -> Result<Bytes, Refusal> {
     let mut chunks = std::pin::pin!(body.into_bytes_stream());
     let mut first = Bytes::new();
     let mut joined: Option<BytesMut> = None;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|error| {
-            ApiError::new(
+            Refusal::new(
                 StatusCode::BAD_REQUEST,
                 format!("The body could not be read: {error}."),
             )
@@ -86,7 +85,7 @@ impl<T: Type> Payload for SpecJson<T> {
     const CONTENT_TYPE: &'static str = "application/json";
 
     fn check_content_type(content_type: &str) -> bool {
-        super::json::is_json(content_type)
+        crate::json::is_json(content_type)
     }
 
     fn schema_ref() -> MetaSchemaRef {
@@ -105,7 +104,7 @@ impl<T: ParseFromJSON + SpecSchema> ParsePayload for SpecJson<T> {
         let limit = request.data::<BodyLimit>().map_or(usize::MAX, |l| l.0);
         let bytes = read_limited(body.take()?, limit).await?;
         if bytes.is_empty() {
-            return Err(ApiError::new(
+            return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 "The body is empty; a JSON document is required.",
             )
@@ -118,9 +117,9 @@ impl<T: ParseFromJSON + SpecSchema> ParsePayload for SpecJson<T> {
                     format!("The body has the key {} twice.", quoted(&key))
                 }
             };
-            ApiError::new(StatusCode::BAD_REQUEST, detail)
+            Refusal::new(StatusCode::BAD_REQUEST, detail)
         })?;
-        let violations = component_validator(T::POINTER).violations(&value);
+        let violations = T::spec().validator(T::POINTER).violations(&value);
         if !violations.is_empty() {
             let errors = violations
                 .into_iter()
@@ -129,13 +128,13 @@ impl<T: ParseFromJSON + SpecSchema> ParsePayload for SpecJson<T> {
                     message: v.message,
                 })
                 .collect();
-            return Err(ApiError::validation(errors).into());
+            return Err(Refusal::validation(errors).into());
         }
         T::parse_from_json(Some(value))
             .map(SpecJson)
             .map_err(|error| {
                 // The schema accepted it, so this is a gap between the spec and the model.
-                ApiError::validation(vec![FieldError {
+                Refusal::validation(vec![FieldError {
                     field: String::new(),
                     message: error.into_message(),
                 }])
@@ -230,42 +229,75 @@ mod tests {
         assert!(none.is_empty());
     }
 
-    /// The problem `SpecJson<UserCreate>` refuses `json` with.
-    async fn refusal(json: &str) -> crate::generated::Problem {
+    /// A spec of one model, `Account`, with a required `email`.
+    static SPEC: crate::SpecDocument = crate::SpecDocument::new(
+        r#"{"components": {"schemas": {"Account": {"type": "object",
+            "additionalProperties": false, "required": ["email"],
+            "properties": {"email": {"type": "string", "format": "email"}}}}}}"#,
+    );
+
+    #[derive(Debug, poem_openapi::Object)]
+    struct Account {
+        email: String,
+    }
+
+    impl crate::SpecSchema for Account {
+        const POINTER: &'static str = "/components/schemas/Account";
+
+        fn spec() -> &'static crate::SpecDocument {
+            &SPEC
+        }
+    }
+
+    /// What `SpecJson<Account>` makes of `json`.
+    async fn read(json: &str) -> poem::Result<Account> {
         use poem_openapi::payload::ParsePayload;
 
         let (request, mut body) = poem::Request::builder()
             .content_type("application/json")
             .body(json.to_owned())
             .split();
-        let error = <super::SpecJson<crate::generated::UserCreate> as ParsePayload>::from_request(
-            &request, &mut body,
-        )
-        .await
-        .expect_err(json);
-        error
-            .downcast::<crate::error::ApiError>()
-            .expect("a problem")
-            .problem
+        <super::SpecJson<Account> as ParsePayload>::from_request(&request, &mut body)
+            .await
+            .map(|json| json.0)
+    }
+
+    /// The refusal `SpecJson<Account>` answers `json` with.
+    async fn refusal(json: &str) -> crate::Refusal {
+        read(json)
+            .await
+            .expect_err(json)
+            .downcast::<crate::Refusal>()
+            .expect("a refusal")
+    }
+
+    #[tokio::test]
+    async fn a_body_breaking_the_schema_is_a_422_naming_each_field() {
+        let account = read(r#"{"email": "a@x.co"}"#).await.expect("valid");
+        assert_eq!(account.email, "a@x.co");
+        let invalid = refusal(r#"{"email": "not an email", "admin": true}"#).await;
+        assert_eq!(invalid.status, 422);
+        let mut fields: Vec<String> = invalid
+            .errors
+            .expect("fields")
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        fields.sort();
+        assert_eq!(fields, ["admin", "email"]);
+        assert_eq!(refusal(r#"{"email": 1"#).await.status, 400);
     }
 
     #[tokio::test]
     async fn a_key_given_twice_is_a_400_naming_it() {
-        let problem =
-            refusal(r#"{"email": "a@x.co", "password": "abcdefghi1", "email": "b@x.co"}"#).await;
+        let problem = refusal(r#"{"email": "a@x.co", "email": "b@x.co"}"#).await;
         assert_eq!(problem.status, 400);
-        assert_eq!(
-            problem.detail.as_deref(),
-            Some(r#"The body has the key "email" twice."#)
-        );
+        assert_eq!(problem.detail, r#"The body has the key "email" twice."#);
         let long = "k".repeat(100);
         let problem = refusal(&format!(r#"{{"{long}": 1, "{long}": 2}}"#)).await;
         assert_eq!(
             problem.detail,
-            Some(format!(
-                r#"The body has the key "{}"... twice."#,
-                "k".repeat(64)
-            ))
+            format!(r#"The body has the key "{}"... twice."#, "k".repeat(64))
         );
     }
 
@@ -275,11 +307,8 @@ mod tests {
         let error = read_limited(chunked(&["1234", "5678", "never read"], &taken), 7)
             .await
             .unwrap_err();
-        assert_eq!(error.problem.status, 413);
-        assert_eq!(
-            error.problem.detail.as_deref(),
-            Some("The body is larger than 7 bytes.")
-        );
+        assert_eq!(error.status, 413);
+        assert_eq!(error.detail, "The body is larger than 7 bytes.");
         assert_eq!(
             taken.load(Ordering::SeqCst),
             2,

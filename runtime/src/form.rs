@@ -28,9 +28,8 @@ use poem_openapi::{
 };
 use serde::de::DeserializeOwned;
 
-use super::body::{BodyLimit, parse_if_its_type, read_limited};
-use crate::error::ApiError;
-use crate::generated::{OAuthError, OAuthErrorError};
+use crate::body::{BodyLimit, parse_if_its_type, read_limited};
+use crate::problem::Refusal;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -46,7 +45,7 @@ pub struct AsProblem;
 
 impl FormRefusal for AsProblem {
     fn refuse(reason: &str) -> poem::Error {
-        ApiError::new(
+        Refusal::new(
             StatusCode::BAD_REQUEST,
             format!("The body could not be parsed: {reason}."),
         )
@@ -64,8 +63,9 @@ impl FormRefusal for AsOAuth {
     }
 }
 
-/// RFC 6749 section 5.2 `invalid_request`, raised before the handler runs; rendered by
-/// `error::error_response` as the document the handler itself would answer.
+/// RFC 6749 section 5.2 `invalid_request`, raised before the handler runs, and answered
+/// as the document the token endpoint's handler itself would answer:
+/// `{"error": "invalid_request", "error_description": ...}` with `Cache-Control: no-store`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthInvalidRequest(pub String);
 
@@ -83,13 +83,16 @@ impl ResponseError for OAuthInvalidRequest {
     }
 
     fn as_response(&self) -> Response {
-        let document = OAuthError {
-            error: OAuthErrorError::InvalidRequest,
-            error_description: self.0.clone(),
+        #[derive(serde::Serialize)]
+        struct Document<'a> {
+            error: &'static str,
+            error_description: &'a str,
+        }
+        let document = Document {
+            error: "invalid_request",
+            error_description: &self.0,
         };
-        let body = serde_json::to_vec(&document).unwrap_or_else(|_| {
-            poem_openapi::types::ToJSON::to_json_string(&document).into_bytes()
-        });
+        let body = serde_json::to_vec(&document).unwrap_or_default();
         Response::builder()
             .status(StatusCode::BAD_REQUEST)
             .content_type("application/json; charset=utf-8")
@@ -125,12 +128,13 @@ impl<T: Type + DeserializeOwned, R: FormRefusal> ParsePayload for SpecForm<T, R>
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let limit = request.data::<BodyLimit>().map_or(usize::MAX, |l| l.0);
-        let bytes = read_limited(body.take()?, limit).await.map_err(|error| {
-            match error.problem.status {
-                413 => error.into(),
-                _ => R::refuse("the body could not be read"),
-            }
-        })?;
+        let bytes =
+            read_limited(body.take()?, limit)
+                .await
+                .map_err(|error| match error.status {
+                    StatusCode::PAYLOAD_TOO_LARGE => error.into(),
+                    _ => R::refuse("the body could not be read"),
+                })?;
         parse(&bytes)
             .map(|value| Self(value, PhantomData))
             .map_err(|reason| R::refuse(&reason))
@@ -204,8 +208,15 @@ mod tests {
     use poem_openapi::payload::ParsePayload;
 
     use super::{AsOAuth, AsProblem, FormRefusal, OAuthInvalidRequest, SpecForm};
-    use crate::error::ApiError;
-    use crate::generated::TokenRequest;
+    use crate::problem::Refusal;
+
+    /// An OAuth2 password grant's form.
+    #[derive(Debug, poem_openapi::Object, serde::Deserialize)]
+    struct TokenRequest {
+        grant_type: Option<String>,
+        username: Option<String>,
+        password: Option<String>,
+    }
 
     async fn read<R: FormRefusal>(form: &'static str) -> poem::Result<TokenRequest> {
         let (request, mut body) = poem::Request::builder()
@@ -268,8 +279,8 @@ mod tests {
             <SpecForm<TokenRequest, AsOAuth> as ParsePayload>::from_request(&request, &mut body)
                 .await
                 .expect_err("over the limit");
-        let problem = error.downcast_ref::<ApiError>().expect("a problem");
-        assert_eq!(problem.problem.status, 413);
+        let problem = error.downcast_ref::<Refusal>().expect("a problem");
+        assert_eq!(problem.status, 413);
     }
 
     #[tokio::test]
@@ -277,7 +288,7 @@ mod tests {
         let error = read::<AsProblem>("username=a&username=b")
             .await
             .expect_err("a field twice");
-        let problem = error.downcast_ref::<ApiError>().expect("a problem");
-        assert_eq!(problem.problem.status, 400);
+        let problem = error.downcast_ref::<Refusal>().expect("a problem");
+        assert_eq!(problem.status, 400);
     }
 }

@@ -12,9 +12,8 @@ use poem_openapi::{
     registry::{MetaMediaType, MetaRequest, MetaSchema, MetaSchemaRef, Registry},
 };
 
-use crate::error::ApiError;
-use crate::generated::FieldError;
-use crate::runtime::{BodyLimit, body_too_large};
+use crate::body::{BodyLimit, body_too_large};
+use crate::problem::{FieldError, Refusal};
 
 /// The uploaded file's bytes, whichever way they came.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,13 +29,13 @@ fn binary_schema() -> MetaSchemaRef {
 }
 
 /// A 422 about the upload's one field, `file`: the reason as the detail and in `errors`.
-fn unprocessable(detail: &str) -> ApiError {
-    let mut error = ApiError::validation(vec![FieldError {
+fn unprocessable(detail: &str) -> Refusal {
+    let mut refusal = Refusal::validation(vec![FieldError {
         field: "file".to_string(),
         message: detail.to_string(),
     }]);
-    error.problem.detail = Some(detail.to_string());
-    error
+    refusal.detail = detail.to_string();
+    refusal
 }
 
 impl<'a> ApiExtractor<'a> for Upload {
@@ -97,7 +96,7 @@ impl<'a> ApiExtractor<'a> for Upload {
 }
 
 async fn read_raw(body: &mut RequestBody, limit: usize) -> poem::Result<Vec<u8>> {
-    let bytes = super::body::read_limited(body.take()?, limit).await?;
+    let bytes = crate::body::read_limited(body.take()?, limit).await?;
     Ok(bytes.into())
 }
 
@@ -108,7 +107,7 @@ async fn read_multipart(
     limit: usize,
 ) -> poem::Result<Vec<u8>> {
     let boundary = multer::parse_boundary(content_type).map_err(|_| {
-        ApiError::new(
+        Refusal::new(
             StatusCode::BAD_REQUEST,
             "The multipart body has no boundary in its Content-Type.",
         )
@@ -125,7 +124,7 @@ async fn read_multipart(
             multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
                 body_too_large(limit).into()
             }
-            other => ApiError::new(
+            other => Refusal::new(
                 StatusCode::BAD_REQUEST,
                 format!("The multipart body could not be read: {other}."),
             )

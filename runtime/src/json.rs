@@ -15,7 +15,7 @@ use poem_openapi::{
 use serde::Serialize;
 
 /// Whether a `Content-Type` is `application/json`, parameters aside.
-pub(super) fn is_json(content_type: &str) -> bool {
+pub(crate) fn is_json(content_type: &str) -> bool {
     content_type
         .parse::<mime::Mime>()
         .is_ok_and(|mime| mime.essence_str() == "application/json")
@@ -61,7 +61,17 @@ mod tests {
     use poem::IntoResponse;
 
     use super::Json;
-    use crate::generated::Product;
+
+    #[derive(Debug, Clone, poem_openapi::Object, serde::Serialize)]
+    struct Product {
+        id: i64,
+        name: String,
+        description: Option<String>,
+        price_cents: i64,
+        currency: String,
+        #[serde(serialize_with = "crate::rfc3339::serialize")]
+        created_at: chrono::DateTime<chrono::Utc>,
+    }
 
     /// The bytes are what poem-openapi's schema-driven writer produces, but for the
     /// timestamp, which serde writes with `Z` (the API outline's form) where
