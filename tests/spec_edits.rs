@@ -55,12 +55,12 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A copy of the service crate (and the generator it builds with) as a workspace of
+/// A copy of the service crate (and the generator and runtime it builds with) as a workspace of
 /// its own, with `edit` applied to its spec.
 fn crate_copy(edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = root();
-    for sub in ["src", "spec", "codegen"] {
+    for sub in ["src", "spec", "codegen", "runtime"] {
         copy_dir(&root.join(sub), &dir.path().join(sub));
     }
     for file in ["build.rs", "Cargo.lock"] {
@@ -70,7 +70,7 @@ fn crate_copy(edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
     let members_start = manifest.find("members = [").expect("a members list");
     let members_end = members_start + manifest[members_start..].find(']').expect("closed list") + 1;
     let manifest = format!(
-        "{}members = [\".\", \"codegen\"]{}",
+        "{}members = [\".\", \"codegen\", \"runtime\"]{}",
         &manifest[..members_start],
         &manifest[members_end..]
     );

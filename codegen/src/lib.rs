@@ -35,7 +35,8 @@ pub struct Options {
     /// (with its refusals `AsProblem` and `AsOAuth`), `Json`, `Upload`, `ImageBytes`,
     /// `ParamPattern`, `rfc3339::serialize`, `SpecSchema` and `SpecDocument`,
     /// `authenticate` and `Credential`, `Failure`, `retry_after` and
-    /// `UndocumentedProblem`, and `poem`.
+    /// `UndocumentedProblem`, `poem`, and, for text and byte request bodies, `BodyLimit`
+    /// and `body_too_large`.
     pub runtime: String,
     /// The type every security scheme hands to the operations it secures; it
     /// implements the runtime's `Authenticate`, which checks the credential (and the
@@ -330,7 +331,7 @@ fn operation_table(ops: &[operations::Op], middleware_headers: &[String]) -> Tok
         let tag = &op.tag;
         let secured = op.security.is_some();
         let deprecated = op.deprecated;
-        let statuses = op.responses.iter().map(|r| r.status);
+        let statuses = op.responses.iter().filter_map(|r| r.status.code());
         let rate_limit = op
             .rate_limit
             .as_ref()

@@ -52,10 +52,9 @@ impl Op {
     /// `invalid_request` when the operation's 400 is marked `x-error-format: oauth2`,
     /// else as a 400 problem.
     fn form_refusal(&self) -> TokenStream {
-        let oauth = self
-            .responses
-            .iter()
-            .any(|r| r.status == 400 && r.error_format.as_deref() == Some(OAUTH2_ERROR_FORMAT));
+        let oauth = self.responses.iter().any(|r| {
+            r.status == Status::Code(400) && r.error_format.as_deref() == Some(OAUTH2_ERROR_FORMAT)
+        });
         if oauth {
             quote! { AsOAuth }
         } else {
@@ -74,6 +73,9 @@ pub struct Param {
     pub default: Option<TokenStream>,
     pub validators: Vec<TokenStream>,
     pub description: Option<String>,
+    /// The item type of a `simple` array in the path or a header (`a,b,c`), read by the
+    /// generated comma-separated extractor; `ty` is then `Vec<item>`.
+    pub simple_items: Option<TokenStream>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,21 +83,83 @@ pub enum ParamIn {
     Path,
     Query,
     Header,
+    Cookie,
 }
 
-pub enum Body {
+pub struct Body {
+    /// False for `required: false`: the handler gets an `Option`, `None` when the
+    /// request carries no body.
+    pub required: bool,
+    pub kind: BodyKind,
+}
+
+pub enum BodyKind {
     /// JSON checked against the spec schema at `#/components/schemas/<name>`.
     Json(proc_macro2::Ident),
-    /// `application/x-www-form-urlencoded`, refused as the operation's 400 says (see
-    /// [`Op::form_refusal`]).
-    Form(proc_macro2::Ident),
+    /// JSON of an inline schema: the handler's type, and the generated wrapper that
+    /// binds it to the schema's place in the spec, where it is checked.
+    InlineJson {
+        ty: TokenStream,
+        wrapper: proc_macro2::Ident,
+        pointer: String,
+    },
+    /// `application/x-www-form-urlencoded` into a component or an inline object, refused
+    /// as the operation's 400 says (see [`Op::form_refusal`]).
+    Form(TokenStream),
     /// A file upload: `multipart/form-data` with one binary `file` field, or the raw
     /// bytes as `application/octet-stream`.
     Upload,
+    /// A JSON body (`Json` or `InlineJson`) of another JSON media type than
+    /// `application/json`: read as JSON by a generated type that accepts that type.
+    OtherJson {
+        media: proc_macro2::Ident,
+        essence: String,
+        json: Box<BodyKind>,
+    },
+    /// Text taken as it comes (`text/plain`, XML, YAML): a generated type reads it.
+    Text {
+        raw: proc_macro2::Ident,
+        essence: String,
+    },
+    /// Bytes taken as they come (`application/octet-stream`, `*/*`, any other type),
+    /// with their media type: a generated type reads them.
+    Bytes {
+        raw: proc_macro2::Ident,
+        essence: String,
+    },
+    /// Several media types: the handler gets the `content` enum, a variant per media
+    /// type, read by the `payload` enum that picks one by `Content-Type` (415 for any
+    /// other).
+    Several {
+        content: proc_macro2::Ident,
+        payload: proc_macro2::Ident,
+        variants: Vec<(proc_macro2::Ident, String, BodyKind)>,
+    },
+}
+
+/// Which statuses a response variant answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exactly this status.
+    Code(u16),
+    /// `4XX`: any status of this hundred (the digit), chosen by the handler.
+    Range(u16),
+    /// `default`: any status the handler chooses.
+    Default,
+}
+
+impl Status {
+    /// The status, when it is one exact code.
+    pub fn code(self) -> Option<u16> {
+        match self {
+            Status::Code(code) => Some(code),
+            Status::Range(_) | Status::Default => None,
+        }
+    }
 }
 
 pub struct Variant {
-    pub status: u16,
+    pub status: Status,
     pub ident: proc_macro2::Ident,
     pub description: String,
     pub payload: Option<Payload>,
@@ -111,6 +175,12 @@ const ERROR_FORMAT: &str = "x-error-format";
 
 pub struct Payload {
     pub content_type: String,
+    /// A media range (`*/*`, `text/*`) answered by a generated type whose value names
+    /// the exact media type: the range and that type's name.
+    pub range: Option<(String, proc_macro2::Ident)>,
+    /// Several media types on one status: the variants of the generated content enum
+    /// (`ty`), one per media type, each with its own payload.
+    pub variants: Vec<(proc_macro2::Ident, Payload)>,
     /// The payload type as written in the variant, e.g. `Json<User>`.
     pub ty: TokenStream,
     /// The schema name when the body is a `$ref` to a component.
@@ -188,9 +258,13 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
         .join(", ");
     let body = match &op.body {
         None => "none".to_string(),
-        Some(Body::Json(ty)) => format!("json {ty}"),
-        Some(Body::Form(ty)) => format!("form {ty}"),
-        Some(Body::Upload) => format!("upload, limit {:?}", op.max_body_bytes),
+        Some(body) => {
+            let kind = match &body.kind {
+                BodyKind::Upload => format!("upload, limit {:?}", op.max_body_bytes),
+                kind => kind_signature(kind),
+            };
+            format!("{kind}, required {}", body.required)
+        }
     };
     let responses = op
         .responses
@@ -205,7 +279,10 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
                 .iter()
                 .map(|h| format!("{}:{}:{}", h.name, h.ty, h.required))
                 .collect();
-            format!("{} {payload:?} {headers:?} {:?}", r.status, r.error_format)
+            format!(
+                "{:?} {payload:?} {headers:?} {:?}",
+                r.status, r.error_format
+            )
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -216,6 +293,64 @@ fn signature(op: &Op) -> Vec<(&'static str, String)> {
         ("request body", body),
         ("responses", responses),
     ]
+}
+
+/// What a request body's reader is, for comparing operations that share a handler.
+fn kind_signature(kind: &BodyKind) -> String {
+    match kind {
+        BodyKind::Json(ty) => format!("json {ty}"),
+        BodyKind::InlineJson { ty, pointer, .. } => format!("json {ty} at {pointer}"),
+        BodyKind::Form(ty) => format!("form {ty}"),
+        BodyKind::Upload => "upload".to_string(),
+        BodyKind::Text { essence, .. } => format!("text {essence}"),
+        BodyKind::OtherJson { essence, json, .. } => {
+            format!("{essence} {}", kind_signature(json))
+        }
+        BodyKind::Bytes { essence, .. } => format!("bytes {essence}"),
+        BodyKind::Several { variants, .. } => {
+            let variants: Vec<String> = variants
+                .iter()
+                .map(|(name, _, kind)| format!("{name}: {}", kind_signature(kind)))
+                .collect();
+            format!("one of {}", variants.join(", "))
+        }
+    }
+}
+
+/// The type the handler gets for a request body.
+fn handler_type(kind: &BodyKind, runtime: &syn::Path) -> TokenStream {
+    match kind {
+        BodyKind::Json(ty) => quote! { #ty },
+        BodyKind::Form(ty) | BodyKind::InlineJson { ty, .. } => ty.clone(),
+        BodyKind::Upload => quote! { #runtime::Upload },
+        BodyKind::Text { .. } => quote! { String },
+        BodyKind::Bytes { raw, .. } => quote! { #raw },
+        BodyKind::Several { content, .. } => quote! { #content },
+        BodyKind::OtherJson { json, .. } => handler_type(json, runtime),
+    }
+}
+
+/// The extractor of a request body, and how the handler's value is taken out of it
+/// (a suffix to the extracted value).
+fn body_extractor(kind: &BodyKind, op: &Op) -> (TokenStream, TokenStream) {
+    match kind {
+        BodyKind::Json(ty) => (quote! { SpecJson<#ty> }, quote! { .0 }),
+        BodyKind::InlineJson { wrapper, .. } => (quote! { SpecJson<#wrapper> }, quote! { .0.0 }),
+        BodyKind::Form(ty) => {
+            let refusal = op.form_refusal();
+            (quote! { SpecForm<#ty, #refusal> }, quote! { .0 })
+        }
+        BodyKind::Upload => (quote! { Upload }, quote! {}),
+        BodyKind::Text { raw, .. } => (quote! { #raw }, quote! { .0 }),
+        BodyKind::Bytes { raw, .. } => (quote! { #raw }, quote! {}),
+        BodyKind::Several { payload, .. } => (quote! { #payload }, quote! { .into() }),
+        BodyKind::OtherJson { media, json, .. } => match &**json {
+            BodyKind::InlineJson { wrapper, .. } => (quote! { #media<#wrapper> }, quote! { .0.0 }),
+            BodyKind::Json(ty) => (quote! { #media<#ty> }, quote! { .0 }),
+            // Only JSON kinds are wrapped.
+            other => body_extractor(other, op),
+        },
+    }
 }
 
 /// Operations sharing a handler must take and answer exactly the same things.
@@ -322,16 +457,41 @@ fn read_operation(
         None => None,
         Some(body) => {
             let body_location = format!("{location}.requestBody");
+            // The body's place in the spec as a JSON pointer, where its schema is found.
+            let pointer = match body {
+                ReferenceOr::Reference { reference } => {
+                    reference.trim_start_matches('#').to_string()
+                }
+                ReferenceOr::Item(_) => {
+                    format!("/paths/{}/{method}/requestBody", pointer_token(path))
+                }
+            };
             let body = spec.resolve_request_body(body, &body_location)?;
-            Some(read_body(spec, body, &body_location)?)
+            Some(read_body(
+                spec,
+                &handler,
+                body,
+                &pointer,
+                &body_location,
+                &mut extra,
+            )?)
         }
     };
-    let responses = read_responses(spec, op, location)?;
-    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    let responses = read_responses(spec, &handler, op, location, &mut extra)?;
+    let statuses: Vec<u16> = responses.iter().filter_map(|r| r.status.code()).collect();
     let rate_limit = crate::extensions::rate_limit(op, &statuses, location)?;
     let deprecation = crate::extensions::deprecation(op, location)?;
-    let max_body_bytes =
-        crate::extensions::max_body_bytes(op, matches!(body, Some(Body::Upload)), location)?;
+    let max_body_bytes = crate::extensions::max_body_bytes(
+        op,
+        matches!(
+            body,
+            Some(Body {
+                kind: BodyKind::Upload,
+                ..
+            })
+        ),
+        location,
+    )?;
     let version = path
         .split('/')
         .nth(1)
@@ -383,23 +543,15 @@ fn read_param(
         Parameter::Path { .. } => ParamIn::Path,
         Parameter::Query { .. } => ParamIn::Query,
         Parameter::Header { .. } => ParamIn::Header,
-        Parameter::Cookie { .. } => {
-            return Err(SpecError::new(
-                location,
-                "cookie parameters are not supported",
-            ));
-        }
+        Parameter::Cookie { .. } => ParamIn::Cookie,
     };
     if location_kind == ParamIn::Path && !data.required {
         return Err(SpecError::new(location, "path parameters must be required"));
     }
     let schema = match &data.format {
         ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
-        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { .. }) => {
-            return Err(SpecError::new(
-                format!("{location}.schema"),
-                "parameter schemas must be written inline",
-            ));
+        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference }) => {
+            return read_enum_ref_param(spec, param, location_kind, reference, location);
         }
         ParameterSchemaOrContent::Content(_) => {
             return Err(SpecError::new(
@@ -427,18 +579,56 @@ fn read_param(
     };
     if !matches!(
         schema.schema_kind,
-        SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_))
+        SchemaKind::Type(
+            Type::String(_)
+                | Type::Integer(_)
+                | Type::Number(_)
+                | Type::Boolean(_)
+                | Type::Array(_)
+        )
     ) {
         return Err(SpecError::new(
             schema_location,
-            "only scalar parameters (string, integer, number, boolean) are supported",
+            "a parameter must be a scalar (string, integer, number, boolean) or an array of \
+             scalars; objects, unions and schemas without a `type` are not supported",
         ));
     }
+    let mut validators = Vec::new();
+    if let SchemaKind::Type(Type::Array(array)) = &schema.schema_kind {
+        check_array_param(param, data.required, array, location)?;
+        if let Some(max) = array.max_items {
+            validators.push(quote! { max_items = #max });
+        }
+        if let Some(min) = array.min_items {
+            validators.push(quote! { min_items = #min });
+        }
+        if array.unique_items {
+            validators.push(quote! { unique_items });
+        }
+    }
     let mut local = Vec::new();
-    let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut local)?;
+    let mut simple_items = None;
+    let ty = match &schema.schema_kind {
+        SchemaKind::Type(Type::Array(openapiv3::ArrayType {
+            items: Some(ReferenceOr::Item(items)),
+            ..
+        })) if location_kind != ParamIn::Query => {
+            let item = inline_type(
+                spec,
+                items,
+                &format!("{schema_location}.items"),
+                &enum_name,
+                &mut local,
+            )?;
+            let ty = quote! { Vec<#item> };
+            simple_items = Some(item);
+            ty
+        }
+        _ => inline_type(spec, schema, &schema_location, &enum_name, &mut local)?,
+    };
     let is_enum = !local.is_empty();
     extra.extend(local);
-    let mut validators = param_validators(schema, &schema_location)?;
+    validators.extend(param_validators(schema, &schema_location)?);
     if let SchemaKind::Type(Type::String(StringType {
         pattern: Some(pattern),
         ..
@@ -460,12 +650,8 @@ fn read_param(
             &schema_location,
         )?),
     };
-    if default.is_some() && data.required {
-        return Err(SpecError::new(
-            format!("{schema_location}.default"),
-            "a required parameter cannot have a default",
-        ));
-    }
+    // A required parameter is always given, so its default (checked above) never applies.
+    let default = default.filter(|_| !data.required);
     Ok(Param {
         name: data.name.clone(),
         // Named with its neighbours once every parameter is read.
@@ -476,7 +662,174 @@ fn read_param(
         default,
         validators,
         description: data.description.clone(),
+        simple_items,
     })
+}
+
+/// A parameter whose schema is a `$ref` to a component string enum: that enum.
+fn read_enum_ref_param(
+    spec: &Spec,
+    param: &Parameter,
+    location_kind: ParamIn,
+    reference: &str,
+    location: &str,
+) -> Result<Param> {
+    let data = param.parameter_data_ref();
+    let schema_location = format!("{location}.schema");
+    let name = crate::models::schema_ref_name(reference, &schema_location)?;
+    let ident = schema_ident(spec, reference, &schema_location)?;
+    let component = spec
+        .doc
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get(&name));
+    let schema = match component {
+        Some(ReferenceOr::Item(schema))
+            if matches!(
+                &schema.schema_kind,
+                SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty()
+            ) =>
+        {
+            schema
+        }
+        _ => {
+            return Err(SpecError::new(
+                schema_location,
+                "a `$ref` parameter schema must name a component string enum; \
+                 write other schemas inline",
+            ));
+        }
+    };
+    let ty = quote! { #ident };
+    let default = match &schema.schema_data.default {
+        None => None,
+        Some(value) => Some(default_literal(value, &ty, schema, true, &schema_location)?),
+    };
+    // A required parameter is always given, so its default never applies.
+    let default = default.filter(|_| !data.required);
+    Ok(Param {
+        name: data.name.clone(),
+        // Named with its neighbours once every parameter is read.
+        ident: format_ident!("unnamed"),
+        location: location_kind,
+        ty,
+        required: data.required,
+        default,
+        validators: Vec::new(),
+        description: data.description.clone(),
+        simple_items: None,
+    })
+}
+
+/// An array parameter the generated extractors read as the spec means it: an optional
+/// query parameter in the `form` style, exploded (`?tag=a&tag=b`), of scalar items
+/// without validation keywords of their own.
+fn check_array_param(
+    param: &Parameter,
+    required: bool,
+    array: &openapiv3::ArrayType,
+    location: &str,
+) -> Result<()> {
+    let style = match param {
+        Parameter::Query { style, .. } => style,
+        Parameter::Path { style, .. } => {
+            return if *style == openapiv3::PathStyle::Simple {
+                check_simple_array(array, location)
+            } else {
+                Err(SpecError::new(
+                    format!("{location}.style"),
+                    "array path parameters are supported in the `simple` style only",
+                ))
+            };
+        }
+        Parameter::Header { style, .. } => {
+            // `simple` is the only style a header has.
+            let openapiv3::HeaderStyle::Simple = style;
+            return check_simple_array(array, location);
+        }
+        Parameter::Cookie { .. } => {
+            return Err(SpecError::new(
+                location,
+                "array cookie parameters are not supported",
+            ));
+        }
+    };
+    if *style != openapiv3::QueryStyle::Form {
+        return Err(SpecError::new(
+            format!("{location}.style"),
+            "array query parameters are supported in the `form` style only",
+        ));
+    }
+    if param.parameter_data_ref().explode == Some(false) {
+        return Err(SpecError::new(
+            format!("{location}.explode"),
+            "array query parameters must be exploded (`?tag=a&tag=b`)",
+        ));
+    }
+    if required {
+        return Err(SpecError::new(
+            format!("{location}.required"),
+            "a required array query parameter is not supported (an absent one reads as empty)",
+        ));
+    }
+    check_array_items(array, location)
+}
+
+/// A `simple` array (`a,b,c`) in the path or a header: items as for any array
+/// parameter, and no item-count keywords (the comma-separated extractor has none).
+fn check_simple_array(array: &openapiv3::ArrayType, location: &str) -> Result<()> {
+    if array.min_items.is_some() || array.max_items.is_some() || array.unique_items {
+        return Err(SpecError::new(
+            format!("{location}.schema"),
+            "minItems, maxItems and uniqueItems are supported on query arrays only",
+        ));
+    }
+    check_array_items(array, location)
+}
+
+/// The items of an array parameter: inline scalars without validation keywords.
+fn check_array_items(array: &openapiv3::ArrayType, location: &str) -> Result<()> {
+    let items_location = format!("{location}.schema.items");
+    match &array.items {
+        Some(ReferenceOr::Item(items)) => {
+            let plain = match &items.schema_kind {
+                SchemaKind::Type(Type::String(string)) => {
+                    string.pattern.is_none()
+                        && string.min_length.is_none()
+                        && string.max_length.is_none()
+                }
+                SchemaKind::Type(Type::Integer(integer)) => {
+                    integer.minimum.is_none()
+                        && integer.maximum.is_none()
+                        && integer.multiple_of.is_none()
+                }
+                SchemaKind::Type(Type::Number(number)) => {
+                    number.minimum.is_none()
+                        && number.maximum.is_none()
+                        && number.multiple_of.is_none()
+                }
+                SchemaKind::Type(Type::Boolean(_)) => true,
+                _ => {
+                    return Err(SpecError::new(
+                        items_location,
+                        "the items of an array parameter must be scalars (string, integer, \
+                         number, boolean)",
+                    ));
+                }
+            };
+            if !plain {
+                return Err(SpecError::new(
+                    items_location,
+                    "validation keywords on the items of an array parameter are not supported",
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(SpecError::new(
+            items_location,
+            "the items of an array parameter must be written inline",
+        )),
+    }
 }
 
 /// A parameter's `pattern`: a static the runtime compiles on first use, and the
@@ -617,54 +970,227 @@ fn default_literal(
     })
 }
 
-fn read_body(spec: &Spec, body: &RequestBody, location: &str) -> Result<Body> {
-    if !body.required {
-        return Err(SpecError::new(
-            location,
-            "optional request bodies are not supported; set `required: true`",
-        ));
-    }
-    if body.content.contains_key("multipart/form-data")
-        || body.content.contains_key("application/octet-stream")
-    {
-        return read_upload_body(body, location);
-    }
-    let mut content = body.content.iter();
-    let (Some((content_type, media)), None) = (content.next(), content.next()) else {
-        return Err(SpecError::new(
-            format!("{location}.content"),
-            "a request body must have exactly one media type",
-        ));
-    };
-    let media_location = format!("{location}.content.{content_type}.schema");
-    let ident = match &media.schema {
-        Some(ReferenceOr::Reference { reference }) => {
-            schema_ident(spec, reference, &media_location)?
-        }
-        _ => {
+/// `text` as one reference token of a JSON pointer (`~` is `~0`, `/` is `~1`).
+fn pointer_token(text: &str) -> String {
+    text.replace('~', "~0").replace('/', "~1")
+}
+
+fn read_body(
+    spec: &Spec,
+    handler: &str,
+    body: &RequestBody,
+    pointer: &str,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<Body> {
+    if body.content.contains_key("multipart/form-data") {
+        if !body.required {
             return Err(SpecError::new(
-                media_location,
-                "a request body schema must be a `$ref` to a component schema",
+                format!("{location}.required"),
+                "an upload must be required",
             ));
         }
+        return Ok(Body {
+            required: true,
+            kind: read_upload_body(body, location)?,
+        });
+    }
+    let mut kinds = Vec::new();
+    let mut essences = std::collections::HashSet::new();
+    for (content_type, media) in &body.content {
+        let content_location = format!("{location}.content.{content_type}");
+        if !essences.insert(crate::media::essence(content_type)) {
+            return Err(SpecError::new(
+                content_location,
+                "this media type is listed twice (parameters aside)",
+            ));
+        }
+        let kind = read_content(
+            spec,
+            handler,
+            content_type,
+            media,
+            pointer,
+            &content_location,
+            extra,
+        )?;
+        kinds.push((content_type, kind));
+    }
+    let type_name = convert(handler, Case::Type, "Operation");
+    let kind = match kinds.len() {
+        0 => {
+            return Err(SpecError::new(
+                format!("{location}.content"),
+                "a request body needs a media type",
+            ));
+        }
+        1 => kinds.pop().expect("one media type").1,
+        _ => {
+            let late = |item: &str, suffix: &str| {
+                spec.names.late_type(
+                    ("request body", handler.to_string(), item.to_string()),
+                    &format!("{type_name}{suffix}"),
+                    location,
+                )
+            };
+            // Exact types are tried first, then `type/*`, then `*/*`.
+            kinds.sort_by_key(|(content_type, _)| {
+                let essence = crate::media::essence(content_type);
+                (essence.ends_with('*'), essence.starts_with('*'))
+            });
+            let mut names = Namer::with_reserved(&[]);
+            let mut variants = Vec::new();
+            for (index, (content_type, kind)) in kinds.into_iter().enumerate() {
+                let essence = crate::media::essence(content_type).replace('*', "any");
+                let name = names.name(&essence, Case::Type, &fallback(&essence, index, Case::Type));
+                let ident = crate::names::ident(&name, &format!("{location}.content"))?;
+                variants.push((ident, content_type.clone(), kind));
+            }
+            BodyKind::Several {
+                content: late("content", "RequestContent")?,
+                payload: late("payload", "RequestPayload")?,
+                variants,
+            }
+        }
     };
+    Ok(Body {
+        required: body.required,
+        kind,
+    })
+}
+
+/// How one media type of a request body is read.
+fn read_content(
+    spec: &Spec,
+    handler: &str,
+    content_type: &str,
+    media: &MediaType,
+    pointer: &str,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<BodyKind> {
+    let media_location = format!("{location}.schema");
+    let essence = crate::media::essence(content_type);
+    let type_name = convert(handler, Case::Type, "Operation");
     if crate::media::is_json(content_type) {
-        return Ok(Body::Json(ident));
+        let json = match &media.schema {
+            Some(ReferenceOr::Reference { reference }) => Ok(BodyKind::Json(schema_ident(
+                spec,
+                reference,
+                &media_location,
+            )?)),
+            Some(ReferenceOr::Item(schema)) => {
+                let name = EnumName {
+                    key: (
+                        "request body",
+                        handler.to_string(),
+                        content_type.to_string(),
+                    ),
+                    base: format!("{type_name}Request"),
+                };
+                let ty = inline_type(spec, schema, &media_location, &name, extra)?;
+                let wrapper = spec.names.late_type(
+                    (
+                        "request body",
+                        handler.to_string(),
+                        format!("wrapper {content_type}"),
+                    ),
+                    &format!("{type_name}RequestBody"),
+                    &media_location,
+                )?;
+                let pointer = format!("{pointer}/content/{}/schema", pointer_token(content_type));
+                Ok(BodyKind::InlineJson {
+                    ty,
+                    wrapper,
+                    pointer,
+                })
+            }
+            None => Err(SpecError::new(
+                location,
+                "a JSON request body needs a schema to be checked against",
+            )),
+        }?;
+        if essence == "application/json" {
+            return Ok(json);
+        }
+        // Another JSON type (`merge-patch+json`, `vnd.api+json`): read as JSON, under
+        // a type that accepts that `Content-Type`.
+        let base = convert(&essence, Case::Type, "Media");
+        let media = spec.names.late_type(
+            ("json media", essence.clone(), String::new()),
+            &base,
+            location,
+        )?;
+        return Ok(BodyKind::OtherJson {
+            media,
+            essence,
+            json: Box::new(json),
+        });
     }
-    match crate::media::essence(content_type).as_str() {
-        "application/x-www-form-urlencoded" => Ok(Body::Form(ident)),
-        _ => Err(SpecError::new(
-            format!("{location}.content.{content_type}"),
-            "request bodies may be JSON (application/json or application/*+json) \
-             or application/x-www-form-urlencoded",
-        )),
+    if essence == "application/x-www-form-urlencoded" {
+        return match &media.schema {
+            Some(ReferenceOr::Reference { reference }) => {
+                let ident = schema_ident(spec, reference, &media_location)?;
+                Ok(BodyKind::Form(quote! { #ident }))
+            }
+            Some(ReferenceOr::Item(schema))
+                if matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_))) =>
+            {
+                let name = EnumName {
+                    key: (
+                        "request body",
+                        handler.to_string(),
+                        content_type.to_string(),
+                    ),
+                    base: format!("{type_name}Request"),
+                };
+                let ty = inline_type(spec, schema, &media_location, &name, extra)?;
+                Ok(BodyKind::Form(ty))
+            }
+            _ => Err(SpecError::new(
+                media_location,
+                "a form body's schema must be an object: inline or a `$ref` to a component",
+            )),
+        };
     }
+    if essence.starts_with("multipart/") {
+        return Err(SpecError::new(
+            location,
+            "the only multipart body supported is the binary upload",
+        ));
+    }
+    if essence.contains('*') && !crate::media::is_range(&essence) {
+        return Err(SpecError::new(
+            location,
+            "a media range is `*/*` or `type/*`",
+        ));
+    }
+    let is_text = crate::media::is_text(content_type);
+    let (what, suffix) = if is_text {
+        ("text", "Text")
+    } else {
+        ("bytes", "Bytes")
+    };
+    let base = format!(
+        "{}{suffix}",
+        convert(&essence.replace('*', "any"), Case::Type, "Media")
+    );
+    let raw = spec.names.late_type(
+        ("raw body", essence.clone(), what.to_string()),
+        &base,
+        location,
+    )?;
+    Ok(if is_text {
+        BodyKind::Text { raw, essence }
+    } else {
+        BodyKind::Bytes { raw, essence }
+    })
 }
 
 /// The one multipart construct supported: a binary upload, offered both as
 /// `multipart/form-data` with exactly one required `format: binary` property `file` and
 /// as `application/octet-stream` with a `format: binary` string. Anything else is refused.
-fn read_upload_body(body: &RequestBody, location: &str) -> Result<Body> {
+fn read_upload_body(body: &RequestBody, location: &str) -> Result<BodyKind> {
     let refuse = |at: String| {
         SpecError::new(
             at,
@@ -707,7 +1233,7 @@ fn read_upload_body(body: &RequestBody, location: &str) -> Result<Body> {
             _ => return Err(refuse(at)),
         }
     }
-    Ok(Body::Upload)
+    Ok(BodyKind::Upload)
 }
 
 fn is_binary(kind: &SchemaKind) -> bool {
@@ -719,31 +1245,40 @@ fn is_binary(kind: &SchemaKind) -> bool {
     )
 }
 
-fn read_responses(spec: &Spec, op: &Operation, location: &str) -> Result<Vec<Variant>> {
+fn read_responses(
+    spec: &Spec,
+    handler: &str,
+    op: &Operation,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<Vec<Variant>> {
     let op_error_format = read_error_format(op.extensions.get(ERROR_FORMAT), || {
         format!("{location}.{ERROR_FORMAT}")
     })?;
     let location = format!("{location}.responses");
-    if op.responses.default.is_some() {
-        return Err(SpecError::new(
-            format!("{location}.default"),
-            "`default` responses are not supported; list each status",
-        ));
-    }
-    let mut variants = Vec::new();
+    let mut listed = Vec::new();
     for (code, response) in &op.responses.responses {
-        let status = match code {
-            StatusCode::Code(code) => *code,
+        let (status, key) = match code {
+            StatusCode::Code(code) => (Status::Code(*code), code.to_string()),
+            StatusCode::Range(range @ 1..=5) => (Status::Range(*range), format!("{range}XX")),
             StatusCode::Range(range) => {
                 return Err(SpecError::new(
                     format!("{location}.{range}XX"),
-                    "status ranges are not supported; list each status",
+                    "a status range is one of 1XX, 2XX, 3XX, 4XX and 5XX",
                 ));
             }
         };
-        let response_location = format!("{location}.{status}");
+        listed.push((status, key, response));
+    }
+    if let Some(response) = &op.responses.default {
+        listed.push((Status::Default, "default".to_string(), response));
+    }
+    let mut variants = Vec::new();
+    for (status, key, response) in listed {
+        let response_location = format!("{location}.{key}");
         let response = spec.resolve_response(response, &response_location)?;
-        let mut variant = read_response(spec, status, response, &response_location)?;
+        let mut variant =
+            read_response(spec, handler, status, response, &response_location, extra)?;
         // The response's own marker wins over the operation's.
         variant.error_format = read_error_format(response.extensions.get(ERROR_FORMAT), || {
             format!("{response_location}.{ERROR_FORMAT}")
@@ -777,22 +1312,66 @@ fn read_error_format(
     }
 }
 
-fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) -> Result<Variant> {
-    let mut content = response.content.iter();
-    let payload = match (content.next(), content.next()) {
-        (None, _) => None,
-        (Some((content_type, media)), None) => Some(read_payload(
+fn read_response(
+    spec: &Spec,
+    handler: &str,
+    status: Status,
+    response: &Response,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<Variant> {
+    let status_name = match status {
+        Status::Code(code) => code.to_string(),
+        Status::Range(range) => format!("{range}XX"),
+        Status::Default => "Default".to_string(),
+    };
+    let type_name = convert(handler, Case::Type, "Operation");
+    let several = response.content.len() > 1;
+    let mut payloads = Vec::new();
+    let mut names = Namer::with_reserved(&[]);
+    for (index, (content_type, media)) in response.content.iter().enumerate() {
+        // Digits and `XX` after a type name keep it one identifier.
+        let name = EnumName {
+            key: (
+                "response body",
+                handler.to_string(),
+                if several {
+                    format!("{status_name} {content_type}")
+                } else {
+                    status_name.clone()
+                },
+            ),
+            base: format!("{type_name}{status_name}Response"),
+        };
+        let payload = read_payload(
             spec,
             content_type,
             media,
+            &name,
             &format!("{location}.content.{content_type}"),
-        )?),
-        (Some(_), Some(_)) => {
-            return Err(SpecError::new(
-                format!("{location}.content"),
-                "a response must have at most one media type",
-            ));
-        }
+            extra,
+        )?;
+        let essence = crate::media::essence(content_type).replace('*', "any");
+        let variant = names.name(&essence, Case::Type, &fallback(&essence, index, Case::Type));
+        let variant = crate::names::ident(&variant, &format!("{location}.content"))?;
+        payloads.push((variant, payload));
+    }
+    let payload = if several {
+        let content = spec.names.late_type(
+            ("response content", handler.to_string(), status_name.clone()),
+            &format!("{type_name}{status_name}Content"),
+            location,
+        )?;
+        extra.push(response_content_enum(&content, &payloads));
+        Some(Payload {
+            content_type: String::new(),
+            range: None,
+            variants: payloads,
+            ty: quote! { #content },
+            schema: None,
+        })
+    } else {
+        payloads.pop().map(|(_, payload)| payload)
     };
     let mut headers = Vec::new();
     for (name, header) in &response.headers {
@@ -808,9 +1387,14 @@ fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) 
         let header = spec.resolve_header(header, &header_location)?;
         headers.push(read_header(spec, name, header, &header_location)?);
     }
+    let ident = match status {
+        Status::Code(code) => status_variant(code),
+        Status::Range(range) => format!("Status{range}XX"),
+        Status::Default => "Default".to_string(),
+    };
     Ok(Variant {
         status,
-        ident: format_ident!("{}", status_variant(status)),
+        ident: format_ident!("{ident}"),
         description: response.description.clone(),
         payload,
         headers,
@@ -818,40 +1402,50 @@ fn read_response(spec: &Spec, status: u16, response: &Response, location: &str) 
     })
 }
 
+/// A response header: a string, number, boolean or uuid as that type; any other schema
+/// (date-times, enums, arrays, objects, a `$ref`, `content`) as the `String` the handler
+/// writes in the header's own serialisation.
 fn read_header(spec: &Spec, name: &str, header: &Header, location: &str) -> Result<ResponseHeader> {
-    let schema = match &header.format {
-        ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
-        _ => {
-            return Err(SpecError::new(
-                format!("{location}.schema"),
-                "response headers need an inline `schema`",
-            ));
-        }
+    let text = || ResponseHeader {
+        name: name.to_string(),
+        ty: quote! { String },
+        required: header.required,
     };
-    let mut extra = Vec::new();
-    let schema_location = format!("{location}.schema");
-    if matches!(&schema.schema_kind, SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty())
-    {
-        return Err(SpecError::new(
-            schema_location,
-            "response headers must be strings or integers",
-        ));
+    let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &header.format else {
+        return Ok(text());
+    };
+    let typed = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => string.enumeration.is_empty(),
+        SchemaKind::Type(Type::Integer(_) | Type::Number(_) | Type::Boolean(_)) => true,
+        _ => false,
+    };
+    if !typed {
+        return Ok(text());
     }
+    let mut extra = Vec::new();
     let enum_name = EnumName {
         key: ("header", location.to_string(), String::new()),
         base: "Header".to_string(),
     };
-    let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut extra)?;
-    if !extra.is_empty() || !matches!(ty.to_string().as_str(), "String" | "i64" | "i32") {
-        return Err(SpecError::new(
-            format!("{location}.schema"),
-            "response headers must be strings or integers",
-        ));
-    }
-    Ok(ResponseHeader {
-        name: name.to_string(),
-        ty,
-        required: header.required,
+    let ty = inline_type(
+        spec,
+        schema,
+        &format!("{location}.schema"),
+        &enum_name,
+        &mut extra,
+    )?;
+    let writable = matches!(
+        ty.to_string().as_str(),
+        "String" | "i64" | "i32" | "f64" | "f32" | "bool" | "uuid :: Uuid"
+    );
+    Ok(if writable {
+        ResponseHeader {
+            name: name.to_string(),
+            ty,
+            required: header.required,
+        }
+    } else {
+        text()
     })
 }
 
@@ -859,94 +1453,117 @@ fn read_payload(
     spec: &Spec,
     content_type: &str,
     media: &MediaType,
+    name: &EnumName,
     location: &str,
+    extra: &mut Vec<TokenStream>,
 ) -> Result<Payload> {
     let schema_location = format!("{location}.schema");
-    let Some(schema) = &media.schema else {
-        return Err(SpecError::new(location, "a response body needs a schema"));
+    let essence = crate::media::essence(content_type);
+    let payload = |ty: TokenStream| Payload {
+        content_type: content_type.to_string(),
+        range: None,
+        variants: Vec::new(),
+        ty,
+        schema: None,
     };
-    if content_type.contains('*') {
-        return match &media.schema {
-            Some(ReferenceOr::Item(schema))
-                if content_type == "image/*" && is_binary(&schema.schema_kind) =>
-            {
-                Ok(Payload {
-                    content_type: content_type.to_string(),
-                    ty: quote! { ImageBytes },
-                    schema: None,
-                })
-            }
-            _ => Err(SpecError::new(
+    if essence.contains('*') {
+        if essence == "image/*" {
+            return match &media.schema {
+                Some(ReferenceOr::Item(schema)) if is_binary(&schema.schema_kind) => {
+                    Ok(payload(quote! { ImageBytes }))
+                }
+                _ => Err(SpecError::new(
+                    location,
+                    "an `image/*` response must be `type: string, format: binary` \
+                     (the handler names the exact type)",
+                )),
+            };
+        }
+        if !crate::media::is_range(&essence) {
+            return Err(SpecError::new(
                 location,
-                "the only media range supported in a response is `image/*` with \
-                 `type: string, format: binary` (the handler names the exact type)",
-            )),
-        };
+                "a media range is `*/*` or `type/*`",
+            ));
+        }
+        let base = format!(
+            "{}Body",
+            convert(&essence.replace('*', "any"), Case::Type, "Media")
+        );
+        let ident = spec.names.late_type(
+            ("media range", essence.clone(), String::new()),
+            &base,
+            location,
+        )?;
+        return Ok(Payload {
+            range: Some((essence, ident.clone())),
+            ..payload(quote! { #ident })
+        });
     }
     let is_json = crate::media::is_json(content_type);
     let is_text = crate::media::is_text(content_type);
-    match schema {
-        ReferenceOr::Reference { reference } if is_json => {
+    let binary = quote! { poem_openapi::payload::Binary<Vec<u8>> };
+    let text = quote! { poem_openapi::payload::PlainText<String> };
+    match &media.schema {
+        // No schema: any document of the media type.
+        None if is_json => Ok(payload(quote! { Json<serde_json::Value> })),
+        None if is_text => Ok(payload(text)),
+        None => Ok(payload(binary)),
+        Some(ReferenceOr::Reference { reference }) if is_json => {
             let ident = schema_ident(spec, reference, &schema_location)?;
             let name = crate::models::schema_ref_name(reference, &schema_location)?;
             Ok(Payload {
-                content_type: content_type.to_string(),
-                ty: quote! { Json<#ident> },
                 schema: Some(name),
+                ..payload(quote! { Json<#ident> })
             })
         }
-        ReferenceOr::Item(schema) => {
-            let inner = match &schema.schema_kind {
-                SchemaKind::Type(Type::Array(array)) if is_json => match &array.items {
-                    Some(ReferenceOr::Reference { reference }) => {
-                        let ident =
-                            schema_ident(spec, reference, &format!("{schema_location}.items"))?;
-                        quote! { Json<Vec<#ident>> }
-                    }
-                    _ => {
-                        return Err(SpecError::new(
-                            format!("{schema_location}.items"),
-                            "array responses must `$ref` their item schema",
-                        ));
-                    }
-                },
-                SchemaKind::Type(Type::Object(object))
-                    if is_json && object.properties.is_empty() =>
-                {
-                    quote! { Json<serde_json::Value> }
-                }
-                SchemaKind::Type(Type::String(string))
-                    if is_text && string.enumeration.is_empty() =>
-                {
-                    quote! { poem_openapi::payload::PlainText<String> }
-                }
-                SchemaKind::Type(Type::String(string))
-                    if matches!(
-                        string.format,
-                        VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
-                    ) =>
-                {
-                    quote! { poem_openapi::payload::Binary<Vec<u8>> }
-                }
-                _ => {
-                    return Err(SpecError::new(
-                        schema_location,
-                        "unsupported response body: use a `$ref` or an array of `$ref`s for JSON, \
-                         `type: string` for text, `format: binary` for bytes",
-                    ));
-                }
-            };
-            Ok(Payload {
-                content_type: content_type.to_string(),
-                ty: inner,
-                schema: None,
-            })
+        Some(ReferenceOr::Item(schema)) if is_binary(&schema.schema_kind) => Ok(payload(binary)),
+        Some(ReferenceOr::Item(schema)) if is_json => {
+            let ty = inline_type(spec, schema, &schema_location, name, extra)?;
+            Ok(payload(quote! { Json<#ty> }))
         }
-        ReferenceOr::Reference { .. } => Err(SpecError::new(
+        // Text the handler writes as it is: XML, YAML, `text/*`.
+        Some(_) if is_text => Ok(payload(text)),
+        Some(_) => Err(SpecError::new(
             schema_location,
-            "a `$ref` body must be JSON (application/json or application/*+json)",
+            "a body that is neither JSON nor text must be `type: string, format: binary`",
         )),
     }
+}
+
+/// The content of a response with several media types: a variant per media type, the
+/// handler picks one.
+fn response_content_enum(
+    ident: &proc_macro2::Ident,
+    payloads: &[(proc_macro2::Ident, Payload)],
+) -> TokenStream {
+    let variants = payloads.iter().map(|(name, payload)| {
+        let ty = &payload.ty;
+        let content_type = content_type_attr(payload);
+        let doc = format!(" `{}`", payload.content_type);
+        quote! {
+            #[doc = #doc]
+            #content_type
+            #name(#ty),
+        }
+    });
+    quote! {
+        /// The media types of one response; the handler picks one.
+        #[derive(Debug, poem_openapi::ResponseContent)]
+        pub enum #ident { #(#variants)* }
+    }
+}
+
+/// `#[oai(content_type = ...)]` for a payload whose type does not set it itself.
+fn content_type_attr(payload: &Payload) -> Option<TokenStream> {
+    // JSON is the derives' default; a range's or `image/*`'s value names the exact type.
+    (payload.content_type != "application/json"
+        && payload.range.is_none()
+        && payload.variants.is_empty()
+        && payload.content_type != "image/*")
+        .then(|| {
+            let ct = &payload.content_type;
+            quote! { #[oai(content_type = #ct)] }
+        })
 }
 
 /// The variant name for a status: its reason phrase in UpperCamelCase.
@@ -1001,6 +1618,9 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         .filter(|(i, op)| !ops[..*i].iter().any(|o| o.handler == op.handler))
         .map(|(_, op)| op)
         .collect();
+    items.extend(shared_response_types(spec, &firsts));
+    items.extend(body_types(spec, &firsts));
+    items.extend(simple_array_type(spec, &firsts));
     for op in &firsts {
         items.extend(op.extra.iter().cloned());
         items.push(response_enum(spec, op)?);
@@ -1051,20 +1671,40 @@ pub fn generate_operations(spec: &Spec, ops: &[Op]) -> Result<TokenStream> {
         tag_idents.push((trait_ident, adapter_ident));
     }
     let bounds = tag_idents.iter().map(|(t, _)| t);
-    let adapter_types = tag_idents.iter().map(|(_, a)| quote! { #a<I> });
-    let adapter_values = tag_idents
-        .iter()
-        .map(|(_, a)| quote! { #a(std::sync::Arc::clone(&imp)) });
+    let adapter_types = openapi_tuple(tag_idents.iter().map(|(_, a)| quote! { #a<I> }).collect());
+    let adapter_values = openapi_tuple(
+        tag_idents
+            .iter()
+            .map(|(_, a)| quote! { #a(std::sync::Arc::clone(&imp)) })
+            .collect(),
+    );
     items.push(quote! {
         /// Every tag's adapter, ready for `poem_openapi::OpenApiService::new`.
-        pub type ApiAdapters<I> = (#(#adapter_types,)*);
+        pub type ApiAdapters<I> = #adapter_types;
 
         /// Wraps one implementation of every tag trait into the adapters that route to it.
         pub fn api_adapters<I: #(#bounds)+*>(imp: std::sync::Arc<I>) -> ApiAdapters<I> {
-            (#(#adapter_values,)*)
+            #adapter_values
         }
     });
     Ok(quote! { #(#items)* })
+}
+
+/// Adapters (types or values) grouped as poem-openapi combines APIs: tuples of 2 to 16
+/// (it has no 1-tuple and no longer ones), nested when there are more; one adapter alone.
+fn openapi_tuple(mut items: Vec<TokenStream>) -> TokenStream {
+    const WIDEST: usize = 16;
+    if items.len() == 1 {
+        return items.pop().expect("one adapter");
+    }
+    if items.len() > WIDEST {
+        let groups: Vec<TokenStream> = items
+            .chunks(WIDEST)
+            .map(|group| openapi_tuple(group.to_vec()))
+            .collect();
+        return openapi_tuple(groups);
+    }
+    quote! { (#(#items),*) }
 }
 
 fn method_ident(op: &Op) -> proc_macro2::Ident {
@@ -1116,10 +1756,13 @@ fn trait_method(
             args.push(quote! { #name: Option<#ty> });
         }
     }
-    match &op.body {
-        Some(Body::Json(ty) | Body::Form(ty)) => args.push(quote! { body: #ty }),
-        Some(Body::Upload) => args.push(quote! { body: #runtime::Upload }),
-        None => {}
+    if let Some(body) = &op.body {
+        let ty = handler_type(&body.kind, runtime);
+        if body.required {
+            args.push(quote! { body: #ty });
+        } else {
+            args.push(quote! { body: Option<#ty> });
+        }
     }
     quote! {
         #doc
@@ -1173,6 +1816,14 @@ fn adapter_method(
             ParamIn::Path => quote! { poem_openapi::param::Path },
             ParamIn::Query => quote! { poem_openapi::param::Query },
             ParamIn::Header => quote! { poem_openapi::param::Header },
+            ParamIn::Cookie => quote! { poem_openapi::param::Cookie },
+        };
+        let ty = match &param.simple_items {
+            Some(item) => {
+                let simple = simple_array_ident(spec);
+                quote! { #simple<#item> }
+            }
+            None => quote! { #ty },
         };
         let full_ty = if param.required {
             quote! { #wrapper<#ty> }
@@ -1190,32 +1841,38 @@ fn adapter_method(
             #doc
             #[oai(name = #wire #validators)] #name: #full_ty
         });
-        match &param.default {
-            Some(default) => call.push(quote! { #name.0.unwrap_or_else(|| #default) }),
-            None => call.push(quote! { #name.0 }),
+        match (&param.default, &param.simple_items) {
+            (Some(default), _) => call.push(quote! { #name.0.unwrap_or_else(|| #default) }),
+            (None, None) => call.push(quote! { #name.0 }),
+            (None, Some(_)) if param.required => call.push(quote! { #name.0.0 }),
+            (None, Some(_)) => call.push(quote! { #name.0.map(|items| items.0) }),
         }
     }
-    match &op.body {
-        Some(Body::Json(ty)) => {
-            params.push(quote! { body: SpecJson<#ty> });
-            call.push(quote! { body.0 });
+    if let Some(body) = &op.body {
+        // The extractor, and how the handler's value is taken out of it.
+        let (extractor, value) = body_extractor(&body.kind, op);
+        if body.required {
+            params.push(quote! { body: #extractor });
+            call.push(quote! { body #value });
+        } else {
+            let optional = optional_body_ident(spec);
+            params.push(quote! { body: #optional<#extractor> });
+            call.push(quote! { body.0.map(|body| body #value) });
         }
-        Some(Body::Form(ty)) => {
-            let refusal = op.form_refusal();
-            params.push(quote! { body: SpecForm<#ty, #refusal> });
-            call.push(quote! { body.0 });
-        }
-        Some(Body::Upload) => {
-            params.push(quote! { body: Upload });
-            call.push(quote! { body });
-        }
-        None => {}
     }
+    let (output, check) = if has_range(op) {
+        (
+            quote! { poem::Result<#response> },
+            quote! { .check_status() },
+        )
+    } else {
+        (quote! { #response }, quote! {})
+    };
     Ok(quote! {
         #doc
         #[oai(path = #poem_path, method = #method, operation_id = #op_id, tag = #tag #deprecated)]
-        async fn #ident(&self, #(#params),*) -> #response {
-            self.0.#handler(#(#call),*).await
+        async fn #ident(&self, #(#params),*) -> #output {
+            self.0.#handler(#(#call),*).await #check
         }
     })
 }
@@ -1224,26 +1881,56 @@ fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
     let ident = response_ident(op);
     let runtime = &spec.runtime;
     let doc = doc_attr(Some(&format!("Every documented response of `{}`.", op.id)));
+    let handler_name = &op.handler;
     let mut variants = Vec::new();
     let mut problem_arms = Vec::new();
     let mut internal_error = None;
+    let mut range_arms = Vec::new();
+    let mut range_checks = Vec::new();
     for variant in &op.responses {
-        let status = proc_macro2::Literal::u16_unsuffixed(variant.status);
         let name = &variant.ident;
         let vdoc = doc_attr(Some(&variant.description));
-        let content_type = variant
-            .payload
-            .as_ref()
-            // `image/*`: the payload sets the exact type of the bytes it carries.
-            .filter(|p| !matches!(p.content_type.as_str(), "application/json" | "image/*"))
-            .map(|p| {
-                let ct = &p.content_type;
-                quote! { , content_type = #ct }
-            });
+        let mut attrs = Vec::new();
         let mut fields = Vec::new();
-        if let Some(payload) = &variant.payload {
-            let ty = &payload.ty;
-            fields.push(quote! { #ty });
+        match variant.status {
+            Status::Code(code) => {
+                let status = proc_macro2::Literal::u16_unsuffixed(code);
+                attrs.push(quote! { status = #status });
+            }
+            Status::Range(hundred) => {
+                let range = format!("{hundred}XX");
+                attrs.push(quote! { status_range = #range });
+                fields.push(quote! { poem::http::StatusCode });
+                let hundred = proc_macro2::Literal::u16_unsuffixed(hundred);
+                let message = format!("`{}` answered {{}} as its {range} response", op.id);
+                range_checks.push(quote! {
+                    Self::#name(status, ..) if status.as_u16() / 100 != #hundred => {
+                        Err(poem::Error::from_string(
+                            format!(#message, status.as_u16()),
+                            poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        ))
+                    }
+                });
+            }
+            Status::Default => fields.push(quote! { poem::http::StatusCode }),
+        }
+        if let Some(payload) = &variant.payload
+            && content_type_attr(payload).is_some()
+        {
+            let ct = &payload.content_type;
+            attrs.push(quote! { content_type = #ct });
+        }
+        match &variant.payload {
+            Some(payload) => {
+                let ty = &payload.ty;
+                fields.push(quote! { #ty });
+            }
+            // The derive reads a `default` variant's second field as its content.
+            None if variant.status == Status::Default => {
+                let no_body = no_body_ident(spec);
+                fields.push(quote! { #no_body });
+            }
+            None => {}
         }
         let mut header_values = Vec::new();
         for header in &variant.headers {
@@ -1262,9 +1949,14 @@ fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
         } else {
             quote! { (#(#fields),*) }
         };
+        let attrs = if attrs.is_empty() {
+            quote! {}
+        } else {
+            quote! { #[oai(#(#attrs),*)] }
+        };
         variants.push(quote! {
             #vdoc
-            #[oai(status = #status #content_type)]
+            #attrs
             #name #fields,
         });
         let is_problem = variant
@@ -1273,13 +1965,45 @@ fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
             .is_some_and(|p| p.schema.is_some() && p.schema == spec.problem_schema);
         if is_problem && header_values.iter().all(Option::is_some) {
             let values = header_values.into_iter().flatten();
-            let construct = quote! { Self::#name(Json(problem) #(, #values)*) };
-            if variant.status == 500 {
-                internal_error = Some(construct.clone());
+            match variant.status {
+                Status::Code(code) => {
+                    let construct = quote! { Self::#name(Json(problem) #(, #values)*) };
+                    if code == 500 {
+                        internal_error = Some(construct.clone());
+                    }
+                    let status = proc_macro2::Literal::u16_unsuffixed(code);
+                    problem_arms.push(quote! { #status => #construct, });
+                }
+                Status::Range(hundred) => {
+                    let hundred = proc_macro2::Literal::u16_unsuffixed(hundred);
+                    range_arms.push(quote! {
+                        status if status / 100 == #hundred => match poem::http::StatusCode::from_u16(status) {
+                            Ok(code) => Self::#name(code, Json(problem) #(, #values)*),
+                            Err(_) => Self::from_problem(#runtime::Failure::from(
+                                #runtime::UndocumentedProblem::undocumented(#handler_name, problem),
+                            )),
+                        },
+                    });
+                }
+                Status::Default => {}
             }
-            problem_arms.push(quote! { #status => #construct, });
         }
     }
+    problem_arms.extend(range_arms);
+    let check_status = (!range_checks.is_empty()).then(|| {
+        quote! {
+            impl #ident {
+                /// This answer, or a 500 when a ranged variant carries a status outside
+                /// its range (a bug in the handler).
+                pub fn check_status(self) -> poem::Result<Self> {
+                    match &self {
+                        #(#range_checks)*
+                        _ => Ok(self),
+                    }
+                }
+            }
+        }
+    });
     let problem = match &spec.problem_schema {
         Some(name) if internal_error.is_some() => {
             Some(spec.names.schema(name, "(options.problem_schema)")?)
@@ -1287,7 +2011,6 @@ fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
         _ => None,
     };
     let from_problem = internal_error.zip(problem).map(|(internal, problem)| {
-        let handler_name = &op.handler;
         quote! {
             impl #ident {
                 /// Answers with the problem's status when this operation documents it;
@@ -1312,7 +2035,589 @@ fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
         pub enum #ident { #(#variants)* }
 
         #from_problem
+        #check_status
     })
+}
+
+/// A JSON media type other than `application/json` (`merge-patch+json`): the body is
+/// read as `SpecJson` reads it, under that `Content-Type`.
+fn json_media_type(media: &proc_macro2::Ident, essence: &str) -> TokenStream {
+    let doc = format!(" A `{essence}` request body, read and checked as JSON.");
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #media<T>(pub T);
+
+        impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for #media<T> {
+            const CONTENT_TYPE: &'static str = #essence;
+
+            fn check_content_type(content_type: &str) -> bool {
+                content_type
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .eq_ignore_ascii_case(#essence)
+            }
+
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                T::schema_ref()
+            }
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                T::register(registry);
+            }
+        }
+
+        impl<T: poem_openapi::types::Type> poem_openapi::payload::ParsePayload for #media<T>
+        where
+            SpecJson<T>: poem_openapi::payload::ParsePayload,
+        {
+            const IS_REQUIRED: bool = true;
+
+            fn from_request(
+                request: &poem::Request,
+                body: &mut poem::RequestBody,
+            ) -> impl std::future::Future<Output = poem::Result<Self>> + Send {
+                let read = <SpecJson<T> as poem_openapi::payload::ParsePayload>::from_request(
+                    request, body,
+                );
+                async move { read.await.map(|json| Self(json.0)) }
+            }
+        }
+
+        impl<'a, T: poem_openapi::types::Type> poem_openapi::ApiExtractor<'a> for #media<T>
+        where
+            SpecJson<T>: poem_openapi::payload::ParsePayload,
+        {
+            const TYPES: &'static [poem_openapi::ApiExtractorType] =
+                &[poem_openapi::ApiExtractorType::RequestObject];
+            type ParamType = ();
+            type ParamRawType = ();
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                <Self as poem_openapi::payload::Payload>::register(registry);
+            }
+
+            fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+                Some(poem_openapi::registry::MetaRequest {
+                    description: None,
+                    content: vec![poem_openapi::registry::MetaMediaType {
+                        content_type: #essence,
+                        schema: <Self as poem_openapi::payload::Payload>::schema_ref(),
+                    }],
+                    required: true,
+                })
+            }
+
+            fn from_request(
+                request: &'a poem::Request,
+                body: &mut poem::RequestBody,
+                _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+            ) -> impl std::future::Future<Output = poem::Result<Self>> + Send {
+                use poem_openapi::payload::{ParsePayload, Payload};
+                let read = match request.content_type() {
+                    Some(content_type) if Self::check_content_type(content_type) => {
+                        Ok(<Self as ParsePayload>::from_request(request, body))
+                    }
+                    Some(content_type) => {
+                        Err(poem_openapi::error::ContentTypeError::NotSupported {
+                            content_type: content_type.to_string(),
+                        })
+                    }
+                    None => Err(poem_openapi::error::ContentTypeError::ExpectContentType),
+                };
+                async move {
+                    match read {
+                        Ok(read) => read.await,
+                        Err(error) => Err(error.into()),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A request body of one media type taken as it comes: text (`String`, refused with a
+/// 400 when it is not UTF-8) or bytes with their media type, read under the body limit.
+fn raw_body_type(spec: &Spec, raw: &proc_macro2::Ident, essence: &str, text: bool) -> TokenStream {
+    let runtime = &spec.runtime;
+    let check = if essence == "*/*" {
+        quote! { !essence.is_empty() }
+    } else if let Some(kind) = essence.strip_suffix('*') {
+        quote! { essence.starts_with(#kind) }
+    } else {
+        quote! { essence == #essence }
+    };
+    let (doc, fields, schema, build) = if text {
+        (
+            format!(" A `{essence}` request body, as text."),
+            quote! { (pub String); },
+            quote! { poem_openapi::registry::MetaSchema::new("string") },
+            quote! {
+                String::from_utf8(bytes.to_vec()).map(Self).map_err(|_| {
+                    poem::Error::from_string(
+                        "The body is not UTF-8 text.",
+                        poem::http::StatusCode::BAD_REQUEST,
+                    )
+                })
+            },
+        )
+    } else {
+        (
+            format!(" A `{essence}` request body, as bytes with their media type."),
+            quote! {
+                {
+                    pub content_type: String,
+                    pub bytes: Vec<u8>,
+                }
+            },
+            quote! { poem_openapi::registry::MetaSchema::new_with_format("string", "binary") },
+            quote! {
+                Ok(Self {
+                    content_type: request.content_type().unwrap_or_default().to_string(),
+                    bytes: bytes.to_vec(),
+                })
+            },
+        )
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct #raw #fields
+
+        impl poem_openapi::payload::Payload for #raw {
+            const CONTENT_TYPE: &'static str = #essence;
+
+            fn check_content_type(content_type: &str) -> bool {
+                let essence = content_type
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                #check
+            }
+
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                poem_openapi::registry::MetaSchemaRef::Inline(Box::new(#schema))
+            }
+        }
+
+        impl poem_openapi::payload::ParsePayload for #raw {
+            const IS_REQUIRED: bool = true;
+
+            async fn from_request(
+                request: &poem::Request,
+                body: &mut poem::RequestBody,
+            ) -> poem::Result<Self> {
+                let limit = request
+                    .data::<#runtime::BodyLimit>()
+                    .map_or(usize::MAX, |limit| limit.0);
+                let bytes = body.take()?.into_bytes_limit(limit).await.map_err(|error| {
+                    match error {
+                        poem::error::ReadBodyError::PayloadTooLarge => {
+                            poem::Error::from(#runtime::body_too_large(limit))
+                        }
+                        error => poem::Error::from(error),
+                    }
+                })?;
+                #build
+            }
+        }
+
+        impl<'a> poem_openapi::ApiExtractor<'a> for #raw {
+            const TYPES: &'static [poem_openapi::ApiExtractorType] =
+                &[poem_openapi::ApiExtractorType::RequestObject];
+            type ParamType = ();
+            type ParamRawType = ();
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                <Self as poem_openapi::payload::Payload>::register(registry);
+            }
+
+            fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+                Some(poem_openapi::registry::MetaRequest {
+                    description: None,
+                    content: vec![poem_openapi::registry::MetaMediaType {
+                        content_type: #essence,
+                        schema: <Self as poem_openapi::payload::Payload>::schema_ref(),
+                    }],
+                    required: true,
+                })
+            }
+
+            async fn from_request(
+                request: &'a poem::Request,
+                body: &mut poem::RequestBody,
+                _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+            ) -> poem::Result<Self> {
+                use poem_openapi::payload::{ParsePayload, Payload};
+                match request.content_type() {
+                    Some(content_type) if Self::check_content_type(content_type) => {
+                        <Self as ParsePayload>::from_request(request, body).await
+                    }
+                    Some(content_type) => Err(poem_openapi::error::ContentTypeError::NotSupported {
+                        content_type: content_type.to_string(),
+                    }
+                    .into()),
+                    None => Err(poem_openapi::error::ContentTypeError::ExpectContentType.into()),
+                }
+            }
+        }
+    }
+}
+
+/// The two enums of a request body with several media types: the one the handler gets,
+/// and the one poem-openapi reads by `Content-Type`.
+fn several_types(
+    spec: &Spec,
+    op: &Op,
+    content: &proc_macro2::Ident,
+    payload: &proc_macro2::Ident,
+    variants: &[(proc_macro2::Ident, String, BodyKind)],
+) -> TokenStream {
+    let runtime = &spec.runtime;
+    let mut content_variants = Vec::new();
+    let mut payload_variants = Vec::new();
+    let mut arms = Vec::new();
+    for (name, content_type, kind) in variants {
+        let ty = handler_type(kind, runtime);
+        let (extractor, value) = body_extractor(kind, op);
+        let doc = format!(" `{content_type}`");
+        content_variants.push(quote! { #[doc = #doc] #name(#ty), });
+        payload_variants.push(quote! { #name(#extractor), });
+        arms.push(quote! { #payload::#name(body) => Self::#name(body #value), });
+    }
+    let content_doc = format!(" The request body of `{}`, by its media type.", op.id);
+    let payload_doc = format!(
+        " Reads the request body of `{}` by its `Content-Type`.",
+        op.id
+    );
+    quote! {
+        #[doc = #content_doc]
+        #[derive(Debug)]
+        pub enum #content { #(#content_variants)* }
+
+        #[doc = #payload_doc]
+        #[derive(poem_openapi::ApiRequest)]
+        pub enum #payload { #(#payload_variants)* }
+
+        impl From<#payload> for #content {
+            fn from(payload: #payload) -> Self {
+                match payload { #(#arms)* }
+            }
+        }
+    }
+}
+
+/// The comma-separated extractor of `simple` arrays in the path or a header.
+fn simple_array_ident(spec: &Spec) -> proc_macro2::Ident {
+    spec.names
+        .late_type(
+            ("helper", "simple array".to_string(), String::new()),
+            "SimpleArray",
+            "(generated code)",
+        )
+        .expect("a late type name is always found")
+}
+
+/// The extractor of `simple` arrays (`a,b,c`), when an operation has one.
+fn simple_array_type(spec: &Spec, ops: &[&Op]) -> Option<TokenStream> {
+    if !ops
+        .iter()
+        .any(|op| op.params.iter().any(|p| p.simple_items.is_some()))
+    {
+        return None;
+    }
+    let ident = simple_array_ident(spec);
+    Some(quote! {
+        /// A `simple` array parameter (`a,b,c` in the path or a header): the items
+        /// between the commas, each read as `T`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #ident<T>(pub Vec<T>);
+
+        impl<T: poem_openapi::types::Type> poem_openapi::types::Type for #ident<T> {
+            const IS_REQUIRED: bool = true;
+            type RawValueType = Vec<T>;
+            type RawElementValueType = <Vec<T> as poem_openapi::types::Type>::RawElementValueType;
+
+            fn name() -> std::borrow::Cow<'static, str> {
+                <Vec<T> as poem_openapi::types::Type>::name()
+            }
+
+            fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                <Vec<T> as poem_openapi::types::Type>::schema_ref()
+            }
+
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                <Vec<T> as poem_openapi::types::Type>::register(registry);
+            }
+
+            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+                Some(&self.0)
+            }
+
+            fn raw_element_iter<'a>(
+                &'a self,
+            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+                poem_openapi::types::Type::raw_element_iter(&self.0)
+            }
+        }
+
+        impl<T: poem_openapi::types::ParseFromParameter> poem_openapi::types::ParseFromParameter
+            for #ident<T>
+        {
+            fn parse_from_parameter(value: &str) -> poem_openapi::types::ParseResult<Self> {
+                Self::parse_from_parameters(std::iter::once(value))
+            }
+
+            fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(
+                iter: I,
+            ) -> poem_openapi::types::ParseResult<Self> {
+                let mut items = Vec::new();
+                // A header given twice holds two lists.
+                for value in iter {
+                    for item in value.as_ref().split(',') {
+                        items.push(
+                            T::parse_from_parameter(item.trim())
+                                .map_err(poem_openapi::types::ParseError::propagate)?,
+                        );
+                    }
+                }
+                Ok(Self(items))
+            }
+        }
+    })
+}
+
+/// The extractor of an optional request body.
+fn optional_body_ident(spec: &Spec) -> proc_macro2::Ident {
+    spec.names
+        .late_type(
+            ("helper", "optional body".to_string(), String::new()),
+            "OptionalBody",
+            "(generated code)",
+        )
+        .expect("a late type name is always found")
+}
+
+/// The types request bodies need: a wrapper per inline JSON schema, bound to its place
+/// in the spec, and the extractor of optional bodies.
+fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    let mut raw_seen = std::collections::HashSet::new();
+    for op in ops {
+        let Some(body) = &op.body else { continue };
+        let kinds: Vec<&BodyKind> = match &body.kind {
+            BodyKind::Several {
+                content,
+                payload,
+                variants,
+            } => {
+                items.push(several_types(spec, op, content, payload, variants));
+                variants.iter().map(|(_, _, kind)| kind).collect()
+            }
+            kind => vec![kind],
+        };
+        let kinds: Vec<&BodyKind> = kinds
+            .into_iter()
+            .flat_map(|kind| match kind {
+                BodyKind::OtherJson {
+                    media,
+                    essence,
+                    json,
+                } => {
+                    if raw_seen.insert(media.to_string()) {
+                        items.push(json_media_type(media, essence));
+                    }
+                    vec![kind, &**json]
+                }
+                kind => vec![kind],
+            })
+            .collect();
+        for kind in kinds {
+            match kind {
+                BodyKind::InlineJson {
+                    ty,
+                    wrapper,
+                    pointer,
+                } => {
+                    let doc =
+                        format!(" The request body at `{pointer}`, checked against that schema.");
+                    items.push(quote! {
+                        #[doc = #doc]
+                        #[derive(Debug, Clone, PartialEq, poem_openapi::NewType)]
+                        #[oai(from_parameter = false, from_multipart = false, to_header = false)]
+                        pub struct #wrapper(pub #ty);
+
+                        impl SpecSchema for #wrapper {
+                            const POINTER: &'static str = #pointer;
+
+                            fn spec() -> &'static SpecDocument {
+                                &SPEC_DOCUMENT
+                            }
+                        }
+                    });
+                }
+                BodyKind::Text { raw, essence } | BodyKind::Bytes { raw, essence }
+                    if raw_seen.insert(raw.to_string()) =>
+                {
+                    items.push(raw_body_type(
+                        spec,
+                        raw,
+                        essence,
+                        matches!(kind, BodyKind::Text { .. }),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    if ops
+        .iter()
+        .any(|op| op.body.as_ref().is_some_and(|b| !b.required))
+    {
+        let ident = optional_body_ident(spec);
+        items.push(quote! {
+            /// An optional request body: `None` when the request has neither a
+            /// `Content-Type` nor any bytes, a 415 for bytes without a `Content-Type`;
+            /// read by `P` otherwise.
+            pub struct #ident<P>(pub Option<P>);
+
+            impl<'a, P: poem_openapi::ApiExtractor<'a>> poem_openapi::ApiExtractor<'a> for #ident<P> {
+                const TYPES: &'static [poem_openapi::ApiExtractorType] = P::TYPES;
+                type ParamType = P::ParamType;
+                type ParamRawType = P::ParamRawType;
+
+                fn register(registry: &mut poem_openapi::registry::Registry) {
+                    P::register(registry);
+                }
+
+                fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+                    P::request_meta().map(|mut meta| {
+                        meta.required = false;
+                        meta
+                    })
+                }
+
+                fn from_request(
+                    request: &'a poem::Request,
+                    body: &mut poem::RequestBody,
+                    param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+                ) -> impl std::future::Future<Output = poem::Result<Self>> + Send {
+                    // With a `Content-Type`, `P` reads the body; without one, the body
+                    // must be empty (HTTP/2 need not send a `Content-Length`).
+                    let next = match request.content_type() {
+                        Some(_) => Ok(P::from_request(request, body, param_opts)),
+                        None => Err(body.take()),
+                    };
+                    async move {
+                        match next {
+                            Ok(read) => read.await.map(|p| Self(Some(p))),
+                            Err(rest) => match rest?.into_bytes_limit(0).await {
+                                Ok(_) => Ok(Self(None)),
+                                Err(_) => Err(poem_openapi::error::ContentTypeError::ExpectContentType.into()),
+                            },
+                        }
+                    }
+                }
+            }
+        });
+    }
+    items
+}
+
+/// The content of a `default` response the spec gives no content.
+fn no_body_ident(spec: &Spec) -> proc_macro2::Ident {
+    spec.names
+        .late_type(
+            ("helper", "no body".to_string(), String::new()),
+            "NoBody",
+            "(generated code)",
+        )
+        .expect("a late type name is always found")
+}
+
+/// Whether an operation has a ranged response, whose status the adapter checks.
+fn has_range(op: &Op) -> bool {
+    op.responses
+        .iter()
+        .any(|r| matches!(r.status, Status::Range(_)))
+}
+
+/// The types shared by the operations' responses: the content of a `default` response
+/// without content, and one type per media range answered (the value names the exact
+/// media type).
+fn shared_response_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    let variants = || ops.iter().flat_map(|op| &op.responses);
+    if variants().any(|v| v.status == Status::Default && v.payload.is_none()) {
+        let ident = no_body_ident(spec);
+        items.push(quote! {
+            /// No content: a `default` response the spec documents without a body.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct #ident;
+
+            impl poem::IntoResponse for #ident {
+                fn into_response(self) -> poem::Response {
+                    poem::Response::default()
+                }
+            }
+
+            impl poem_openapi::ResponseContent for #ident {
+                fn media_types() -> Vec<poem_openapi::registry::MetaMediaType> {
+                    Vec::new()
+                }
+            }
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    let payloads = variants()
+        .filter_map(|v| v.payload.as_ref())
+        .flat_map(|p| std::iter::once(p).chain(p.variants.iter().map(|(_, p)| p)));
+    for (range, ident) in payloads.filter_map(|p| p.range.as_ref()) {
+        if !seen.insert(ident.to_string()) {
+            continue;
+        }
+        let doc = format!(" A `{range}` answer: the value names its exact media type.");
+        let (body, schema) = if range == "text/*" {
+            (
+                quote! { String },
+                quote! { poem_openapi::registry::MetaSchema::new("string") },
+            )
+        } else {
+            (
+                quote! { Vec<u8> },
+                quote! { poem_openapi::registry::MetaSchema::new_with_format("string", "binary") },
+            )
+        };
+        items.push(quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub struct #ident {
+                pub content_type: String,
+                pub body: #body,
+            }
+
+            impl poem_openapi::payload::Payload for #ident {
+                const CONTENT_TYPE: &'static str = #range;
+
+                fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+                    poem_openapi::registry::MetaSchemaRef::Inline(Box::new(#schema))
+                }
+            }
+
+            impl poem::IntoResponse for #ident {
+                fn into_response(self) -> poem::Response {
+                    poem::Response::builder()
+                        .content_type(self.content_type)
+                        .body(self.body)
+                }
+            }
+        });
+    }
+    items
 }
 
 /// How `from_problem` fills a header of a problem response, or None when it cannot.

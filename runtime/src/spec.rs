@@ -43,17 +43,18 @@ impl SpecDocument {
         })
     }
 
-    /// The validator of the component schema at `pointer`
-    /// (`/components/schemas/{name}`); every component schema is compiled on the first
-    /// call.
+    /// The validator of the schema at `pointer`: a component schema
+    /// (`/components/schemas/{name}`) or a request body's own
+    /// (`/paths/{path}/{method}/requestBody/content/{media type}/schema`, or under
+    /// `/components/requestBodies`). All of them are compiled on the first call.
     pub fn validator(&self, pointer: &str) -> &SchemaValidator {
         self.validators()
             .get(pointer)
             .unwrap_or_else(|| panic!("no schema at {pointer} in the spec"))
     }
 
-    /// Compiles every component validator now, so the first request does not pay for it
-    /// and a schema that does not compile stops start-up.
+    /// Compiles every validator now, so the first request does not pay for it and a
+    /// schema that does not compile stops start-up.
     pub fn warm_up(&self) {
         let _ = self.validators();
     }
@@ -61,23 +62,55 @@ impl SpecDocument {
     fn validators(&self) -> &HashMap<String, SchemaValidator> {
         self.validators.get_or_init(|| {
             let doc = self.document();
-            let Some(schemas) = doc
-                .pointer("/components/schemas")
-                .and_then(Value::as_object)
-            else {
-                return HashMap::new();
-            };
-            schemas
-                .keys()
-                .map(|name| {
-                    let pointer = format!("/components/schemas/{}", escape(name));
-                    let validator = SchemaValidator::compile(doc, &pointer)
+            let mut root = doc.clone();
+            rewrite_nullable(&mut root);
+            schema_pointers(doc)
+                .into_iter()
+                .map(|pointer| {
+                    let validator = SchemaValidator::compile_rewritten(&mut root, &pointer)
                         .unwrap_or_else(|error| panic!("the spec's schemas compile: {error}"));
                     (pointer, validator)
                 })
                 .collect()
         })
     }
+}
+
+/// The pointers of every schema a request body can be checked against: the component
+/// schemas, and the schemas written inline in request bodies.
+fn schema_pointers(doc: &Value) -> Vec<String> {
+    let keys = |value: Option<&Value>| -> Vec<String> {
+        value
+            .and_then(Value::as_object)
+            .map(|map| map.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let mut pointers: Vec<String> = keys(doc.pointer("/components/schemas"))
+        .iter()
+        .map(|name| format!("/components/schemas/{}", escape(name)))
+        .collect();
+    let mut bodies: Vec<String> = keys(doc.pointer("/components/requestBodies"))
+        .iter()
+        .map(|name| format!("/components/requestBodies/{}", escape(name)))
+        .collect();
+    for path in keys(doc.pointer("/paths")) {
+        let item = format!("/paths/{}", escape(&path));
+        for method in keys(doc.pointer(&item)) {
+            bodies.push(format!("{item}/{}/requestBody", escape(&method)));
+        }
+    }
+    for body in bodies {
+        let Some(content) = doc.pointer(&format!("{body}/content")) else {
+            continue;
+        };
+        for media in keys(Some(content)) {
+            let schema = format!("{body}/content/{}/schema", escape(&media));
+            if doc.pointer(&schema).is_some() {
+                pointers.push(schema);
+            }
+        }
+    }
+    pointers
 }
 
 /// A name as a JSON pointer segment (RFC 6901).
@@ -106,17 +139,23 @@ impl SchemaValidator {
     pub fn compile(spec: &Value, pointer: &str) -> Result<Self, String> {
         let mut root = spec.clone();
         rewrite_nullable(&mut root);
+        Self::compile_rewritten(&mut root, pointer)
+    }
+
+    /// [`Self::compile`] on a spec whose `nullable`s are already rewritten: a spec
+    /// with many schemas is copied and rewritten once, not once per schema.
+    fn compile_rewritten(root: &mut Value, pointer: &str) -> Result<Self, String> {
         let escaped: String = pointer
             .split('/')
             .map(|segment| segment.replace('{', "%7B").replace('}', "%7D"))
             .collect::<Vec<_>>()
             .join("/");
-        if let Value::Object(map) = &mut root {
+        if let Value::Object(map) = root {
             map.insert("$ref".into(), Value::String(format!("#{escaped}")));
         }
         let validator = jsonschema::draft4::options()
             .should_validate_formats(true)
-            .build(&root)
+            .build(root)
             .map_err(|e| format!("schema at {pointer} does not compile: {e}"))?;
         Ok(Self { validator })
     }
@@ -250,6 +289,37 @@ mod tests {
                 },
             },
         }}})
+    }
+
+    /// A spec with a component, an inline request body, and one under
+    /// `components.requestBodies`.
+    const BODIES: &str = r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+      "paths": {"/pets/{id}": {"put": {
+        "requestBody": {"content": {"application/merge-patch+json": {"schema": {
+          "type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}},
+        "responses": {"204": {"description": "ok"}}}}},
+      "components": {
+        "schemas": {"a/b": {"type": "integer"}},
+        "requestBodies": {"Tags": {"content": {"application/json": {"schema": {
+          "type": "array", "items": {"type": "string"}}}}}}}}"#;
+
+    #[test]
+    fn inline_body_schemas_get_validators_beside_the_components() {
+        static DOC: SpecDocument = SpecDocument::new(BODIES);
+        let inline = DOC.validator(
+            "/paths/~1pets~1{id}/put/requestBody/content/application~1merge-patch+json/schema",
+        );
+        assert!(inline.violations(&json!({"name": "Rex"})).is_empty());
+        assert_eq!(
+            fields_and_messages(inline.violations(&json!({}))),
+            [("name".to_string(), "is a required property".to_string())]
+        );
+        let shared =
+            DOC.validator("/components/requestBodies/Tags/content/application~1json/schema");
+        assert!(shared.violations(&json!(["a"])).is_empty());
+        assert_eq!(shared.violations(&json!([1])).len(), 1);
+        let component = DOC.validator("/components/schemas/a~1b");
+        assert_eq!(component.violations(&json!("x")).len(), 1);
     }
 
     #[test]
