@@ -106,12 +106,19 @@ pub fn deprecation(op: &Operation, location: &str) -> Result<Option<Deprecation>
         }
         return Ok(None);
     }
-    let (Some((deprecated_secs, _)), Some((_, sunset_date))) = (deprecated_at, sunset) else {
-        return Err(SpecError::new(
-            location,
-            "a deprecated operation needs x-deprecated-at and x-sunset dates, so clients \
-             are told when it was deprecated and when it goes away",
-        ));
+    // `deprecated: true` alone marks the operation deprecated (in code and docs); the
+    // headers need both dates. Requiring them is the lint's house rule, not the
+    // generator's.
+    let (deprecated_secs, sunset_date) = match (deprecated_at, sunset) {
+        (Some((deprecated_secs, _)), Some((_, sunset_date))) => (deprecated_secs, sunset_date),
+        (None, None) if successor.is_none() => return Ok(None),
+        _ => {
+            return Err(SpecError::new(
+                location,
+                "x-deprecated-at and x-sunset go together (the Deprecation and Sunset \
+                 headers), and x-successor needs them",
+            ));
+        }
     };
     Ok(Some(Deprecation {
         deprecation: format!("@{deprecated_secs}"),

@@ -127,7 +127,12 @@ fn named_schema(spec: &Spec, name: &str, schema: &Schema, location: &str) -> Res
     if let SchemaKind::Type(Type::String(string)) = &schema.schema_kind
         && !string.enumeration.is_empty()
     {
-        return string_enum(name, &ident, &string.enumeration, schema, location);
+        // A string enum can be a whole request body, so it is bound to its schema too.
+        let item = string_enum(name, &ident, &string.enumeration, schema, location)?;
+        return Ok(quote! {
+            #item
+            #spec_schema
+        });
     }
     if let Some(reference) = single_ref(schema) {
         let target = schema_ident(spec, reference, &format!("{location}.allOf[0]"))?;

@@ -410,10 +410,11 @@ fn read_operation(
     }
     let summary = op.summary.clone().unwrap_or_default();
     if !op.callbacks.is_empty() {
-        return Err(SpecError::new(
+        // Callbacks are requests this service makes, not ones it serves.
+        spec.warn(
             format!("{location}.callbacks"),
-            "callbacks are not supported",
-        ));
+            "callbacks are documentation only: no route or client is generated for them",
+        );
     }
     let security = crate::security::read(spec, op, location)?;
     let mut extra = Vec::new();
@@ -612,7 +613,7 @@ fn read_param(
         SchemaKind::Type(Type::Array(openapiv3::ArrayType {
             items: Some(ReferenceOr::Item(items)),
             ..
-        })) if location_kind != ParamIn::Query => {
+        })) if location_kind != ParamIn::Query || data.explode == Some(false) => {
             let item = inline_type(
                 spec,
                 items,
@@ -628,7 +629,7 @@ fn read_param(
     };
     let is_enum = !local.is_empty();
     extra.extend(local);
-    validators.extend(param_validators(schema, &schema_location)?);
+    validators.extend(param_validators(spec, schema, &schema_location)?);
     if let SchemaKind::Type(Type::String(StringType {
         pattern: Some(pattern),
         ..
@@ -761,10 +762,8 @@ fn check_array_param(
         ));
     }
     if param.parameter_data_ref().explode == Some(false) {
-        return Err(SpecError::new(
-            format!("{location}.explode"),
-            "array query parameters must be exploded (`?tag=a&tag=b`)",
-        ));
+        // `?tag=a,b`: one value, comma-separated, read like a `simple` array.
+        return check_simple_array(array, location);
     }
     if required {
         return Err(SpecError::new(
@@ -781,7 +780,7 @@ fn check_simple_array(array: &openapiv3::ArrayType, location: &str) -> Result<()
     if array.min_items.is_some() || array.max_items.is_some() || array.unique_items {
         return Err(SpecError::new(
             format!("{location}.schema"),
-            "minItems, maxItems and uniqueItems are supported on query arrays only",
+            "minItems, maxItems and uniqueItems are supported on exploded query arrays only",
         ));
     }
     check_array_items(array, location)
@@ -859,7 +858,7 @@ fn param_pattern(
     Ok((item, quote! { custom = #custom }))
 }
 
-fn param_validators(schema: &Schema, location: &str) -> Result<Vec<TokenStream>> {
+fn param_validators(spec: &Spec, schema: &Schema, location: &str) -> Result<Vec<TokenStream>> {
     let mut validators = Vec::new();
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(string)) => {
@@ -872,10 +871,13 @@ fn param_validators(schema: &Schema, location: &str) -> Result<Vec<TokenStream>>
             if let VariantOrUnknownOrEmpty::Unknown(format) = &string.format
                 && format != "uuid"
             {
-                return Err(SpecError::new(
+                spec.warn(
                     format!("{location}.format"),
-                    format!("format `{format}` is not supported on parameters"),
-                ));
+                    format!(
+                        "format `{format}` is not checked on parameters: the value reaches \
+                         the handler as text"
+                    ),
+                );
             }
         }
         SchemaKind::Type(Type::Integer(integer)) => {
@@ -1287,10 +1289,24 @@ fn read_responses(
         variants.push(variant);
     }
     if variants.is_empty() {
-        return Err(SpecError::new(
-            location,
-            "an operation needs at least one response",
-        ));
+        // OpenAPI asks for at least one response; a spec that lists none says nothing
+        // about the answer, which is what a `default` without content says.
+        spec.warn(
+            &location,
+            "no response is documented: the handler answers with any status and no body",
+        );
+        let response = Response {
+            description: "Not documented.".to_string(),
+            ..Response::default()
+        };
+        variants.push(read_response(
+            spec,
+            handler,
+            Status::Default,
+            &response,
+            &location,
+            extra,
+        )?);
     }
     Ok(variants)
 }

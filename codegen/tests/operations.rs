@@ -437,8 +437,8 @@ fn array_parameters_the_extractors_cannot_read_are_refused() {
             "paths./pets/{id}.get.parameters[1].schema",
         ),
         (
-            "        - {name: tags, in: query, explode: false, schema: {type: array, items: {type: string}}}",
-            "paths./pets/{id}.get.parameters[1].explode",
+            "        - {name: tags, in: query, explode: false, schema: {type: array, items: {type: string}, maxItems: 3}}",
+            "paths./pets/{id}.get.parameters[1].schema",
         ),
         (
             "        - {name: tags, in: query, style: pipeDelimited, schema: {type: array, items: {type: string}}}",
@@ -820,6 +820,22 @@ components:
     // Exact statuses first, then the range, then the undocumented path.
     assert!(
         generated.contains("500=>Self::InternalServerError(Json(problem)),statusifstatus/100==4=>{matchpoem::http::StatusCode::from_u16(status){Ok(code)=>Self::Status4XX(code,Json(problem)),"),
+        "{generated}"
+    );
+}
+
+#[test]
+fn a_form_array_in_the_query_that_is_not_exploded_is_comma_separated() {
+    let spec = with_parameters(
+        "        - {name: tags, in: query, explode: false, schema: {type: array, items: {type: string}}}",
+    );
+    let generated = squeezed(&code(&spec));
+    assert!(
+        generated.contains("tags:poem_openapi::param::Query<Option<SimpleArray<String>>>,"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("tags.0.map(|items|items.0)"),
         "{generated}"
     );
 }

@@ -76,6 +76,74 @@ fn a_multipart_body_is_refused_at_its_location() {
 }
 
 #[test]
+fn deprecated_alone_marks_the_operation_and_half_a_date_pair_is_refused() {
+    let op = GOOD_OP.replace(
+        "      summary: s\n",
+        "      summary: s\n      deprecated: true\n",
+    );
+    let code = generate(&spec_with(&op, ""), &Options::default()).expect("generates");
+    let adapter_is_deprecated = code.split("#[oai(").skip(1).any(|attribute| {
+        let attribute = attribute.split(")]").next().unwrap_or_default();
+        attribute.contains("operation_id = \"createThing\"") && attribute.contains("deprecated")
+    });
+    assert!(adapter_is_deprecated, "the adapter is deprecated: {code}");
+    assert!(code.contains("deprecated: true,"), "{code}");
+    assert!(
+        code.contains("deprecation: None,"),
+        "no date headers: {code}"
+    );
+
+    let half = op.replace(
+        "deprecated: true\n",
+        "deprecated: true\n      x-sunset: 2027-06-30\n",
+    );
+    let message = refusal(&spec_with(&half, ""));
+    assert!(message.contains("paths./v1/things.post:"), "{message}");
+    assert!(message.contains("go together"), "{message}");
+}
+
+#[test]
+fn callbacks_are_accepted_with_a_warning_and_generate_no_route() {
+    let op = format!(
+        "{GOOD_OP}\n      callbacks:\n        done:\n          '{{$request.body#/url}}':\n            post:\n              responses:\n                \"200\": {{description: ok}}"
+    );
+    let (code, warnings) =
+        apiary_codegen::generate_with_warnings(&spec_with(&op, ""), &Options::default())
+            .expect("generates");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].location, "paths./v1/things.post.callbacks");
+    assert_eq!(code.matches("operation_id =").count(), 1, "{code}");
+}
+
+#[test]
+fn spec_mistakes_in_operations_are_read_past_with_a_warning() {
+    // A parameter format nothing checks: the text reaches the handler.
+    let op = GOOD_OP.replace(
+        "requestBody:",
+        "parameters:\n        - {name: callback, in: query, schema: {type: string, format: uri}}\n      requestBody:",
+    );
+    let (code, warnings) =
+        apiary_codegen::generate_with_warnings(&spec_with(&op, ""), &Options::default())
+            .expect("generates");
+    assert!(code.contains("callback: Option<String>"), "{code}");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(
+        warnings[0].location,
+        "paths./v1/things.post.parameters[0].schema.format"
+    );
+
+    // No response at all: any status, no body.
+    let start = GOOD_OP.find("      responses:").expect("responses");
+    let op = format!("{}      responses: {{}}", &GOOD_OP[..start]);
+    let (code, warnings) =
+        apiary_codegen::generate_with_warnings(&spec_with(&op, ""), &Options::default())
+            .expect("generates");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].location, "paths./v1/things.post.responses");
+    assert!(code.contains("pub enum CreateThingResponse"), "{code}");
+}
+
+#[test]
 fn house_rules_are_the_lint_s_not_the_generator_s() {
     // No operationId: one derived from the method and path.
     let op = GOOD_OP.replace("      operationId: createThing\n", "");

@@ -318,3 +318,27 @@ fn all_of_members_may_be_aliases_and_an_all_of_of_one_scalar_is_that_scalar() {
         "{extended}"
     );
 }
+
+#[test]
+fn a_component_string_enum_can_be_a_whole_request_body() {
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /state:
+    put:
+      operationId: setState
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/State"}
+      responses:
+        "204": {description: ok}
+components:
+  schemas:
+    State: {type: string, enum: [running, stopped]}
+"##;
+    let code = generate(spec, &Options::default()).expect("generates");
+    assert!(code.contains("impl SpecSchema for State {"), "{code}");
+    assert!(code.contains("body: SpecJson<State>"), "{code}");
+}

@@ -1,4 +1,5 @@
-//! Rules on each operation: named, summarised, tagged once with a declared tag, client
+//! Rules on each operation: named, summarised, tagged once with a declared tag, dated
+//! when deprecated, client
 //! errors documented when it takes input, and errors as `application/problem+json`
 //! unless a standard error format is marked on purpose.
 
@@ -61,6 +62,7 @@ pub(super) fn check(doc: &Value, violations: &mut Vec<Violation>) {
             ));
         }
         tags(&operation, &declared, violations);
+        deprecation_dates(&operation, violations);
         client_errors(doc, &operation, violations);
         error_media_types(doc, &operation, violations);
     }
@@ -100,6 +102,28 @@ fn tags(operation: &Operation<'_>, declared: &[&str], violations: &mut Vec<Viola
                 format!("tag `{name}` is not declared in the top-level `tags`"),
             ));
         }
+    }
+}
+
+/// A deprecated operation says when it was deprecated and when it goes away: the
+/// service sends them as `Deprecation` and `Sunset` headers.
+fn deprecation_dates(operation: &Operation<'_>, violations: &mut Vec<Violation>) {
+    if operation.op.get("deprecated") != Some(&Value::Bool(true)) {
+        return;
+    }
+    let missing: Vec<&str> = ["x-deprecated-at", "x-sunset"]
+        .into_iter()
+        .filter(|key| non_blank(operation.op, key).is_none())
+        .collect();
+    if !missing.is_empty() {
+        violations.push(violation(
+            &operation.location(),
+            LintRule::DeprecationDates,
+            format!(
+                "deprecated without {}: clients are told when it was deprecated and when it goes away",
+                missing.join(" and ")
+            ),
+        ));
     }
 }
 

@@ -10,6 +10,7 @@ pub enum LintRule {
     SummaryMissing,
     TagCount,
     TagUndeclared,
+    DeprecationDates,
     ClientErrorUndocumented,
     ErrorMediaType,
     PropertyDescriptionMissing,
@@ -20,12 +21,13 @@ pub enum LintRule {
 
 impl LintRule {
     /// Every rule, in the order the README's table lists them.
-    pub const ALL: [LintRule; 11] = [
+    pub const ALL: [LintRule; 12] = [
         Self::OperationIdMissing,
         Self::OperationIdDuplicate,
         Self::SummaryMissing,
         Self::TagCount,
         Self::TagUndeclared,
+        Self::DeprecationDates,
         Self::ClientErrorUndocumented,
         Self::ErrorMediaType,
         Self::PropertyDescriptionMissing,
@@ -42,6 +44,7 @@ impl LintRule {
             Self::SummaryMissing => "summary-missing",
             Self::TagCount => "tag-count",
             Self::TagUndeclared => "tag-undeclared",
+            Self::DeprecationDates => "deprecation-dates",
             Self::ClientErrorUndocumented => "client-error-undocumented",
             Self::ErrorMediaType => "error-media-type",
             Self::PropertyDescriptionMissing => "property-description-missing",

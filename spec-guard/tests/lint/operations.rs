@@ -76,6 +76,28 @@ fn tag_undeclared() {
 }
 
 #[test]
+fn deprecation_dates_missing() {
+    let doc = edited(|d| {
+        set(d, "/paths/~1users/get/deprecated", json!(true));
+        set(d, "/paths/~1users/post/deprecated", json!(true));
+        set(
+            d,
+            "/paths/~1users/post/x-deprecated-at",
+            json!("2026-01-01"),
+        );
+        set(d, "/paths/~1users/post/x-sunset", json!("2027-01-01"));
+    });
+    let violations = assert_violations(&doc, &[(Rule::DeprecationDates, "paths./users.get")]);
+    assert!(
+        violations[0]
+            .message
+            .contains("x-deprecated-at and x-sunset"),
+        "{}",
+        violations[0]
+    );
+}
+
+#[test]
 fn client_error_undocumented_when_there_is_input() {
     let doc = edited(|d| drop(remove(d, "/paths/~1users/get/responses/422")));
     assert_violations(
