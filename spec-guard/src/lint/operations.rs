@@ -117,7 +117,7 @@ fn deprecation_dates(operation: &Operation<'_>, violations: &mut Vec<Violation>)
         .collect();
     if !missing.is_empty() {
         violations.push(violation(
-            &operation.location(),
+            operation.location(),
             LintRule::DeprecationDates,
             format!(
                 "deprecated without {}: clients are told when it was deprecated and when it goes away",
