@@ -473,7 +473,7 @@ fn object_struct(
         let default = match data.and_then(|d| d.schema_data.default.as_ref()) {
             Some(value) if !required || read_only => {
                 let function = format!("default_{}", field_name.trim_start_matches("r#"));
-                match default_value(value, &ty, data, &prop_location)? {
+                match default_value(value, &ty, data, "property", &prop_location)? {
                     Some(expr) if !nullable => {
                         let function_ident = crate::names::ident(&function, &prop_location)?;
                         defaults.push(quote! {
@@ -651,19 +651,21 @@ fn naming_from(
     }
 }
 
-/// The Rust expression of a property's `default`, or `None` when the generator cannot
-/// write one for this type (the caller warns).
-fn default_value(
+/// The Rust expression of a `default` for a value of type `ty` (a variant when `data` is
+/// a string enum), or `None` when the generator cannot write one for this type.
+/// `subject` (`property`, `parameter`) names what the default belongs to in errors.
+pub(crate) fn default_value(
     value: &serde_json::Value,
     ty: &TokenStream,
     data: Option<&Schema>,
+    subject: &str,
     location: &str,
 ) -> Result<Option<TokenStream>> {
     let ty_text = ty.to_string();
     let wrong = || {
         SpecError::new(
             format!("{location}.default"),
-            format!("default `{value}` does not fit the property's type"),
+            format!("default `{value}` does not fit the {subject}'s type"),
         )
     };
     if let Some(Schema {

@@ -11,8 +11,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::error::{Result, SpecError};
-use crate::models::{EnumName, enum_values, inline_type, schema_ident};
-use crate::names::{Case, Namer, convert, fallback, variant_names};
+use crate::models::{EnumName, inline_type, schema_ident};
+use crate::names::{Case, Namer, convert, fallback};
 use crate::{Spec, doc_attr};
 
 /// One operation, read from the spec and checked.
@@ -627,7 +627,6 @@ fn read_param(
         }
         _ => inline_type(spec, schema, &schema_location, &enum_name, &mut local)?,
     };
-    let is_enum = !local.is_empty();
     extra.extend(local);
     validators.extend(param_validators(spec, schema, &schema_location)?);
     if let SchemaKind::Type(Type::String(StringType {
@@ -643,13 +642,7 @@ fn read_param(
     }
     let default = match &schema.schema_data.default {
         None => None,
-        Some(value) => Some(default_literal(
-            value,
-            &ty,
-            schema,
-            is_enum,
-            &schema_location,
-        )?),
+        Some(value) => Some(default_literal(value, &ty, schema, &schema_location)?),
     };
     // A required parameter is always given, so its default (checked above) never applies.
     let default = default.filter(|_| !data.required);
@@ -704,7 +697,7 @@ fn read_enum_ref_param(
     let ty = quote! { #ident };
     let default = match &schema.schema_data.default {
         None => None,
-        Some(value) => Some(default_literal(value, &ty, schema, true, &schema_location)?),
+        Some(value) => Some(default_literal(value, &ty, schema, &schema_location)?),
     };
     // A required parameter is always given, so its default never applies.
     let default = default.filter(|_| !data.required);
@@ -915,11 +908,11 @@ fn param_validators(spec: &Spec, schema: &Schema, location: &str) -> Result<Vec<
     Ok(validators)
 }
 
+/// A parameter's `default` as a Rust expression of its type `ty`.
 fn default_literal(
     value: &serde_json::Value,
     ty: &TokenStream,
     schema: &Schema,
-    is_enum: bool,
     location: &str,
 ) -> Result<TokenStream> {
     let wrong = || {
@@ -928,48 +921,12 @@ fn default_literal(
             format!("default `{value}` does not fit the parameter's type"),
         )
     };
-    if is_enum {
+    // Parameter defaults are written `"text".to_string()` beside `unwrap_or_else`.
+    if ty.to_string() == "String" {
         let text = value.as_str().ok_or_else(wrong)?;
-        let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
-            return Err(wrong());
-        };
-        let values = enum_values(&string.enumeration, location)?;
-        let names = variant_names(values.iter().copied());
-        let variant = values
-            .iter()
-            .position(|v| *v == text)
-            .map(|index| &names[index])
-            .ok_or_else(|| {
-                SpecError::new(
-                    format!("{location}.default"),
-                    format!("default `{text}` is not one of the enum's values"),
-                )
-            })?;
-        let variant = crate::names::ident(variant, &format!("{location}.default"))?;
-        return Ok(quote! { #ty::#variant });
+        return Ok(quote! { #text.to_string() });
     }
-    let ty_text = ty.to_string();
-    Ok(match ty_text.as_str() {
-        "i32" | "i64" => {
-            let number = value.as_i64().ok_or_else(wrong)?;
-            let literal = proc_macro2::Literal::i64_unsuffixed(number);
-            quote! { #literal }
-        }
-        "f32" | "f64" => {
-            let number = value.as_f64().ok_or_else(wrong)?;
-            let literal = proc_macro2::Literal::f64_unsuffixed(number);
-            quote! { #literal }
-        }
-        "bool" => {
-            let flag = value.as_bool().ok_or_else(wrong)?;
-            quote! { #flag }
-        }
-        "String" => {
-            let text = value.as_str().ok_or_else(wrong)?;
-            quote! { #text.to_string() }
-        }
-        _ => return Err(wrong()),
-    })
+    crate::models::default_value(value, ty, Some(schema), "parameter", location)?.ok_or_else(wrong)
 }
 
 /// `text` as one reference token of a JSON pointer (`~` is `~0`, `/` is `~1`).
