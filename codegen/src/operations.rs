@@ -1778,7 +1778,8 @@ fn adapter_method(
     if let Some(auth) = auth {
         let extractor = &auth.extractor;
         let take = &auth.take;
-        params.push(quote! { auth: #extractor });
+        let scopes = &auth.scopes_attr;
+        params.push(quote! { #scopes auth: #extractor });
         call.push(take.clone());
     }
     for param in &op.params {

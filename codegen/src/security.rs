@@ -12,6 +12,9 @@ use crate::error::{Result, SpecError};
 use crate::names::{Case, Namer, convert};
 use crate::{Spec, doc_attr};
 
+mod scopes;
+use scopes::Scopes;
+
 /// One scheme an operation accepts, with the scopes it requires of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
@@ -106,7 +109,7 @@ struct Carrier {
     credential: TokenStream,
 }
 
-fn carrier(spec: &Spec, name: &str) -> Result<Carrier> {
+fn carrier(spec: &Spec, scopes: &Scopes, name: &str) -> Result<Carrier> {
     let location = format!("components.securitySchemes.{name}");
     let runtime = &spec.runtime;
     let scheme = spec
@@ -181,24 +184,28 @@ fn carrier(spec: &Spec, name: &str) -> Result<Carrier> {
             if let Some(flow) = &flows.implicit {
                 let auth = &flow.authorization_url;
                 let refresh = refresh(&flow.refresh_url);
-                list.push(quote! { implicit(authorization_url = #auth #refresh) });
+                let scopes = scopes.flow_arg(name, "implicit");
+                list.push(quote! { implicit(authorization_url = #auth #refresh #scopes) });
             }
             if let Some(flow) = &flows.password {
                 let token = &flow.token_url;
                 let refresh = refresh(&flow.refresh_url);
-                list.push(quote! { password(token_url = #token #refresh) });
+                let scopes = scopes.flow_arg(name, "password");
+                list.push(quote! { password(token_url = #token #refresh #scopes) });
             }
             if let Some(flow) = &flows.client_credentials {
                 let token = &flow.token_url;
                 let refresh = refresh(&flow.refresh_url);
-                list.push(quote! { client_credentials(token_url = #token #refresh) });
+                let scopes = scopes.flow_arg(name, "client_credentials");
+                list.push(quote! { client_credentials(token_url = #token #refresh #scopes) });
             }
             if let Some(flow) = &flows.authorization_code {
                 let auth = &flow.authorization_url;
                 let token = &flow.token_url;
                 let refresh = refresh(&flow.refresh_url);
+                let scopes = scopes.flow_arg(name, "authorization_code");
                 list.push(quote! {
-                    authorization_code(authorization_url = #auth, token_url = #token #refresh)
+                    authorization_code(authorization_url = #auth, token_url = #token #refresh #scopes)
                 });
             }
             if list.is_empty() {
@@ -258,6 +265,9 @@ pub struct OpAuth {
     pub handler_ty: TokenStream,
     /// How the handler's value is taken out of the extracted one.
     pub take: TokenStream,
+    /// The extractor parameter's attribute naming the required scopes, so that the
+    /// derived document states them (empty when none are required).
+    pub scopes_attr: TokenStream,
 }
 
 pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated> {
@@ -266,6 +276,8 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
     let mut items = Vec::new();
     let mut per_op = Vec::new();
     let mut enums: Vec<(String, Ident)> = Vec::new();
+    let scopes = Scopes::build(spec, ops)?;
+    items.push(scopes.items.clone());
     for op in ops {
         let handler = op.handler.as_str();
         let Some(security) = &op.security else {
@@ -278,7 +290,7 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
                 return Ok(ident.clone());
             }
             let ident = scheme_use_ident(spec, requirement, &location)?;
-            items.push(scheme_use(spec, requirement, &ident)?);
+            items.push(scheme_use(spec, &scopes, requirement, &ident)?);
             uses.push((requirement.clone(), ident.clone()));
             Ok(ident)
         };
@@ -289,6 +301,7 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
                     extractor: quote! { #ident },
                     handler_ty: quote! { #principal },
                     take: quote! { auth.0 },
+                    scopes_attr: scopes.required(requirement),
                 }));
             }
             Security::AnyOf {
@@ -338,10 +351,26 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
                         ident
                     }
                 };
+                // The derived document gives every alternative the same scope list:
+                // it states the scopes when the alternatives agree on them.
+                let first = &alternatives[0];
+                let agree = alternatives.iter().all(|a| a.scopes == first.scopes);
+                if !agree {
+                    spec.warn(
+                        location.clone(),
+                        "the alternatives require different scopes; each is checked, but \
+                         the served document lists none of them",
+                    );
+                }
                 per_op.push(Some(OpAuth {
                     extractor: quote! { #enum_ident },
                     handler_ty: quote! { #enum_ident },
                     take: quote! { auth },
+                    scopes_attr: if agree {
+                        scopes.required(first)
+                    } else {
+                        TokenStream::new()
+                    },
                 }));
             }
         }
@@ -383,7 +412,12 @@ fn scheme_use_ident(spec: &Spec, requirement: &Requirement, location: &str) -> R
         .late_type(key, &format!("{scheme}{words}"), location)
 }
 
-fn scheme_use(spec: &Spec, requirement: &Requirement, ident: &Ident) -> Result<TokenStream> {
+fn scheme_use(
+    spec: &Spec,
+    scopes: &Scopes,
+    requirement: &Requirement,
+    ident: &Ident,
+) -> Result<TokenStream> {
     let runtime = &spec.runtime;
     let principal = &spec.principal;
     let name = &requirement.scheme;
@@ -391,7 +425,7 @@ fn scheme_use(spec: &Spec, requirement: &Requirement, ident: &Ident) -> Result<T
         args,
         input,
         credential,
-    } = carrier(spec, name)?;
+    } = carrier(spec, scopes, name)?;
     let description = spec
         .doc
         .components

@@ -81,7 +81,47 @@ fn scopes_reach_the_check_and_name_the_extractor() {
     .expect("generates");
     assert!(code.contains("pub struct OauthPetsWrite("), "{code}");
     assert!(code.contains("&[\"pets:write\"]"), "{code}");
-    assert!(code.contains("password(token_url = \"/token\")"), "{code}");
+    // The served document states the flow's scopes and the operation's.
+    assert!(
+        code.contains("password(token_url = \"/token\", scopes = \"OauthScopes\")"),
+        "{code}"
+    );
+    assert!(code.contains("pub enum OauthScopes"), "{code}");
+    assert!(code.contains("#[oai(rename = \"pets:write\")]"), "{code}");
+    assert!(
+        code.contains("#[oai(scope = \"OauthScopes::PetsWrite\")]"),
+        "{code}"
+    );
+}
+
+#[test]
+fn flows_with_other_scopes_get_their_own_list_and_undeclared_scopes_a_warning() {
+    let oauth = "    oauth:\n      type: oauth2\n      flows:\n        password:\n          tokenUrl: /token\n          scopes: {\"pets:write\": w, \"pets:read\": r}\n        clientCredentials:\n          tokenUrl: /token\n          scopes: {\"pets:read\": r}\n";
+    let (code, warnings) = apiary_codegen::generate_with_warnings(
+        &spec("[{oauth: [\"pets:read\", \"pets:admin\"]}]", oauth),
+        &Options::default(),
+    )
+    .expect("generates");
+    // Every scope the scheme knows is one list; each flow states its own.
+    assert!(code.contains("pub enum OauthScopes"), "{code}");
+    assert!(code.contains("scopes = \"OauthPasswordScopes\""), "{code}");
+    assert!(
+        code.contains("scopes = \"OauthClientCredentialsScopes\""),
+        "{code}"
+    );
+    assert!(
+        code.contains(
+            "#[oai(scope = \"OauthScopes::PetsRead\", scope = \"OauthScopes::PetsAdmin\")]"
+        ),
+        "{code}"
+    );
+    let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("`pets:admin`, which no flow of `oauth` declares")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
