@@ -87,7 +87,7 @@ fn surface(doc: &Value) -> BTreeSet<String> {
                     req.as_object()
                         .into_iter()
                         .flatten()
-                        .map(|(k, _)| k.clone())
+                        .map(|(scheme, scopes)| format!("{scheme}{scopes}"))
                 })
                 .collect();
             facts.insert(format!("{at} security={security:?}"));
@@ -125,6 +125,17 @@ fn surface(doc: &Value) -> BTreeSet<String> {
             "securityScheme {name} type={} scheme={}",
             scheme["type"], scheme["scheme"]
         ));
+        for (flow, settings) in scheme["flows"].as_object().into_iter().flatten() {
+            let scopes: BTreeSet<&String> = settings["scopes"]
+                .as_object()
+                .into_iter()
+                .flat_map(|scopes| scopes.keys())
+                .collect();
+            facts.insert(format!(
+                "securityScheme {name} flow {flow} tokenUrl={} authorizationUrl={} scopes={scopes:?}",
+                settings["tokenUrl"], settings["authorizationUrl"]
+            ));
+        }
     }
     facts
 }

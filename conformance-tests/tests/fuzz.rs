@@ -7,7 +7,9 @@
 //! - **valid**: every value respects its schema (type, required, enum, minimum and
 //!   maximum, minLength and maxLength, pattern, format, nullable) and what the spec's
 //!   descriptions add (the 72-byte password); bearer operations get the registered
-//!   user's token, and sometimes none or a bad one.
+//!   user's token (a catalogue administrator's), and sometimes none or a bad one, and
+//!   operations that require a scope sometimes a valid token without it (a 403 naming
+//!   the scope, whatever the input).
 //! - **invalid**: a valid request with exactly one constraint broken: a wrong type, a
 //!   missing required field, a value out of range, too short or too long, a pattern
 //!   or format not matched, null where not nullable, an unknown property where
@@ -83,6 +85,37 @@ async fn setup_request(
     reply.json()
 }
 
+/// Registers an account and signs it in: the new user and the token answer.
+async fn sign_up(
+    contract: &Contract,
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> (Value, Value) {
+    let user = setup_request(
+        contract,
+        "createUser",
+        http.post(format!("{base}/v1/users"))
+            .json(&json!({"email": email, "password": password})),
+    )
+    .await;
+    let token = setup_request(
+        contract,
+        "createToken",
+        http.post(format!("{base}/v1/auth/token")).form(&[
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", password),
+        ]),
+    )
+    .await;
+    (user, token)
+}
+
+/// The account the fuzzer's tokens belong to.
+const OWN_EMAIL: &str = "fuzz-owner@example.com";
+
 fn world(postgres: Option<&str>) -> World {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -91,7 +124,11 @@ fn world(postgres: Option<&str>) -> World {
         .expect("a runtime");
     let server = rt.block_on(TestServer::spawn_with(
         postgres,
-        &[("RATE_LIMIT_SCALE", "100000")],
+        &[
+            ("RATE_LIMIT_SCALE", "100000"),
+            // The fuzzer's own account writes the catalogue too.
+            ("CATALOGUE_ADMINS", OWN_EMAIL),
+        ],
     ));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
@@ -99,24 +136,17 @@ fn world(postgres: Option<&str>) -> World {
         .expect("an HTTP client");
     let contract = Contract::new();
     let base = server.base_url.clone();
-    let own_email = "fuzz-owner@example.com".to_string();
+    let own_email = OWN_EMAIL.to_string();
     let own_password = "correct-horse-7".to_string();
-    let (own_id, token, products, cursors) = rt.block_on(async {
-        let user = setup_request(
+    let (own_id, token, unscoped_token, products, cursors) = rt.block_on(async {
+        let (user, token) = sign_up(&contract, &http, &base, &own_email, &own_password).await;
+        // A second account, which configuration grants no scope.
+        let (_, unscoped_token) = sign_up(
             &contract,
-            "createUser",
-            http.post(format!("{base}/v1/users"))
-                .json(&json!({"email": own_email, "password": own_password})),
-        )
-        .await;
-        let token = setup_request(
-            &contract,
-            "createToken",
-            http.post(format!("{base}/v1/auth/token")).form(&[
-                ("grant_type", "password"),
-                ("username", own_email.as_str()),
-                ("password", own_password.as_str()),
-            ]),
+            &http,
+            &base,
+            "fuzz-plain@example.com",
+            &own_password,
         )
         .await;
         // Every product id, and the cursors of the first pages.
@@ -143,6 +173,10 @@ fn world(postgres: Option<&str>) -> World {
         (
             user["id"].as_i64().expect("a user id"),
             token["access_token"].as_str().expect("a token").to_string(),
+            unscoped_token["access_token"]
+                .as_str()
+                .expect("a token")
+                .to_string(),
             products,
             cursors,
         )
@@ -152,7 +186,11 @@ fn world(postgres: Option<&str>) -> World {
         rt,
         contract,
         http,
-        env: Arc::new(Env { base, token }),
+        env: Arc::new(Env {
+            base,
+            token,
+            unscoped_token,
+        }),
         own_id,
         accounts: Mutex::new(HashMap::from([(own_email.clone(), own_password)])),
         own_email,

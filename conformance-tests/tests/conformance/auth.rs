@@ -31,6 +31,13 @@ pub async fn token_for(
         .to_string()
 }
 
+/// A token that carries `products:write`: the version's catalogue administrator's (one
+/// of `TEST_CATALOGUE_ADMINS`), whom `exercise` registers.
+pub async fn catalogue_admin_token(server: &TestServer, contract: &Contract, v: V) -> String {
+    let admin = apiary_conformance::server::TEST_CATALOGUE_ADMINS[usize::from(v.0 == "v2")];
+    token_for(server, contract, admin, "correct-horse-7").await
+}
+
 /// The claims of a JWT, read without checking its signature.
 fn jwt_claims(token: &str) -> Value {
     use base64::Engine;

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::V;
 
 use super::{
-    auth::token_for,
+    auth::{catalogue_admin_token, token_for},
     users::{register, unique_email},
 };
 
@@ -81,11 +81,32 @@ pub async fn exercise(server: &TestServer, contract: &Contract, v: V) {
         assert_eq!(reply.status, 422, "{query:?}");
     }
 
-    let email = unique_email("seller");
-    register(server, contract, &email, "correct-horse-7").await;
-    let token = token_for(server, contract, &email, "correct-horse-7").await;
     let new =
         json!({"name": "Test lamp", "description": null, "price_cents": 1200, "currency": "EUR"});
+
+    // Any account may read the catalogue; only one whose token carries `products:write`
+    // (an administrator configuration names) may add to it.
+    let email = unique_email("seller");
+    register(server, contract, &email, "correct-horse-7").await;
+    let seller = token_for(server, contract, &email, "correct-horse-7").await;
+    let refused = contract
+        .send(
+            &v.op("createProduct"),
+            http.post(&list_url).bearer_auth(&seller).json(&new),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    assert_eq!(
+        refused.header("content-type"),
+        Some("application/problem+json")
+    );
+    let detail = refused.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(detail.contains("`products:write`"), "{detail}");
+
+    let token = catalogue_admin_token(server, contract, v).await;
     let created = contract
         .send(
             &v.op("createProduct"),

@@ -80,6 +80,45 @@ pub async fn exercise(server: &TestServer, contract: &Contract) {
     assert!(!found.is_empty());
     contract.check_decoded("searchProducts", 200, &*found);
 
+    // Adding to the catalogue needs `products:write`: a plain account's token is refused
+    // with a problem naming the scope; the administrator's token carries it.
+    let lamp = || {
+        types::ProductCreate::builder()
+            .name("SDK lamp")
+            .price_cents(1500)
+            .currency("EUR")
+    };
+    let refused = authed
+        .create_product()
+        .body(lamp())
+        .send()
+        .await
+        .expect_err("a plain account may not write the catalogue");
+    let problem = problem_of(refused).await.expect("a problem document");
+    assert_eq!(problem.status, 403);
+    assert!(
+        problem
+            .detail
+            .as_deref()
+            .is_some_and(|detail| detail.contains("`products:write`")),
+        "{problem:?}"
+    );
+    contract.check_decoded("createProduct", 403, &problem);
+    let admin = apiary_conformance::server::TEST_CATALOGUE_ADMINS[0];
+    let (catalogue, admin_token) = sign_in(&server.base_url, admin, PASSWORD)
+        .await
+        .expect("the administrator's token");
+    assert_eq!(admin_token.scope.as_deref(), Some("products:write"));
+    let created = catalogue
+        .create_product()
+        .body(lamp())
+        .send()
+        .await
+        .expect("the administrator adds a product");
+    assert_eq!(created.status().as_u16(), 201);
+    assert_eq!(created.name, "SDK lamp");
+    contract.check_decoded("createProduct", 201, &*created);
+
     let missing = client
         .get_product()
         .product_id(99_999_999)

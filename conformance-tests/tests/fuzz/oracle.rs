@@ -163,6 +163,22 @@ impl World {
             Auth::NotNeeded | Auth::Valid | Auth::ValidLowercaseScheme
         );
         match &case.intent {
+            // The token is checked, scopes included, before the input is read.
+            Intent::Invalid { .. } | Intent::Valid if case.auth == Auth::WithoutScope => {
+                expect_status(reply, &[403], "a valid token without the required scope")?;
+                self.problem(reply)?;
+                let detail = reply.json()["detail"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                if detail.contains("scope") {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the 403 does not name the missing scope: {detail:?}"
+                    ))
+                }
+            }
             Intent::Invalid { what, or_404, .. } if !authorized => {
                 // A missing path segment names no route at all: 404 before any token check.
                 let allowed: &[u16] = if *or_404 {

@@ -23,6 +23,8 @@ pub enum Auth {
     /// is case-insensitive).
     ValidLowercaseScheme,
     Missing,
+    /// A valid token of an account granted no scope, for an operation that requires one.
+    WithoutScope,
     /// A header that must be refused.
     Bad(String),
 }
@@ -48,6 +50,8 @@ pub enum Intent {
 pub struct Env {
     pub base: String,
     pub token: String,
+    /// A token of another account, one that configuration grants no scope.
+    pub unscoped_token: String,
 }
 
 /// One generated request, printed as a reproducible one.
@@ -117,6 +121,12 @@ impl Case {
             Auth::Valid => headers.push(("authorization", format!("Bearer {}", self.env.token))),
             Auth::ValidLowercaseScheme => {
                 headers.push(("authorization", format!("bearer {}", self.env.token)));
+            }
+            Auth::WithoutScope => {
+                headers.push((
+                    "authorization",
+                    format!("Bearer {}", self.env.unscoped_token),
+                ));
             }
             Auth::Bad(value) => headers.push(("authorization", value.clone())),
             Auth::NotNeeded | Auth::Missing => {}
@@ -315,14 +325,27 @@ pub fn auths(op: &Op, env: &Env, mostly_valid: bool) -> BoxedStrategy<Auth> {
         Auth::Bad(format!("Basic {}", "dXNlcjpwYXNzd29yZA==")),
         Auth::Bad(env.token.clone()),
     ]);
+    // A token without the scope counts as a valid token only where none is required.
+    let unscoped = if op.scoped {
+        Auth::WithoutScope
+    } else {
+        Auth::Valid
+    };
     if mostly_valid {
-        prop_oneof![18 => Just(Auth::Valid), 1 => Just(Auth::Missing), 1 => bad].boxed()
+        prop_oneof![
+            18 => Just(Auth::Valid),
+            1 => Just(Auth::Missing),
+            1 => bad,
+            1 => Just(unscoped),
+        ]
+        .boxed()
     } else {
         prop_oneof![
             10 => Just(Auth::Valid),
             2 => Just(Auth::ValidLowercaseScheme),
             2 => Just(Auth::Missing),
             3 => bad,
+            2 => Just(unscoped),
         ]
         .boxed()
     }

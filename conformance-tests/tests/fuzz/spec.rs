@@ -103,6 +103,8 @@ pub struct Op {
     pub params: Vec<Param>,
     pub body: Option<BodySpec>,
     pub bearer: bool,
+    /// Whether every token the operation accepts must carry some scope.
+    pub scoped: bool,
 }
 
 pub fn resolve(value: &Value) -> &Value {
@@ -246,6 +248,19 @@ pub fn body_spec(request_body: &Value, at: &str) -> BodySpec {
     }
 }
 
+/// Whether the security scheme named `name` is presented as a bearer token: http
+/// bearer, oauth2 and OpenID Connect all are.
+fn carries_bearer_token(name: &str) -> bool {
+    let scheme = &document()["components"]["securitySchemes"][name];
+    match scheme["type"].as_str() {
+        Some("oauth2" | "openIdConnect") => true,
+        Some("http") => scheme["scheme"]
+            .as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("bearer")),
+        _ => false,
+    }
+}
+
 /// Every operation of the embedded spec.
 pub fn operations() -> Vec<Arc<Op>> {
     let mut ops = Vec::new();
@@ -289,9 +304,23 @@ pub fn operations() -> Vec<Arc<Op>> {
             let body = op
                 .get("requestBody")
                 .map(|body| body_spec(body, &format!("{at} requestBody")));
-            let bearer = op["security"]
-                .as_array()
-                .is_some_and(|s| s.iter().any(|r| r.get("bearerAuth").is_some()));
+            let bearer = op["security"].as_array().is_some_and(|requirements| {
+                requirements.iter().any(|requirement| {
+                    requirement
+                        .as_object()
+                        .is_some_and(|schemes| schemes.keys().any(|s| carries_bearer_token(s)))
+                })
+            });
+            let scoped = op["security"].as_array().is_some_and(|requirements| {
+                !requirements.is_empty()
+                    && requirements.iter().all(|requirement| {
+                        requirement.as_object().is_some_and(|schemes| {
+                            schemes
+                                .values()
+                                .any(|scopes| scopes.as_array().is_some_and(|s| !s.is_empty()))
+                        })
+                    })
+            });
             ops.push(Arc::new(Op {
                 id: id.to_string(),
                 handler: op["x-handler"].as_str().unwrap_or(id).to_string(),
@@ -300,6 +329,7 @@ pub fn operations() -> Vec<Arc<Op>> {
                 params,
                 body,
                 bearer,
+                scoped,
             }));
         }
     }
