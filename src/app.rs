@@ -8,6 +8,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::api::Api;
+use crate::config::StorageSettings;
 use crate::config::{AllowedOrigins, Settings};
 use crate::domain::{
     images::{ImageService, RetryPolicy, budget::DecodeBudget},
@@ -22,7 +23,10 @@ use crate::http::connections::{
     open_files::{RESERVED_FILES, connection_cap},
 };
 use crate::jobs::{JobQueue, db::DbQueue, redis::RedisQueue, worker::WorkerPool};
-use crate::storage::blobs::LocalDir;
+use crate::storage::blobs::{
+    BlobStore, LocalDir,
+    s3::{Limits, S3Store},
+};
 
 /// How long in-flight requests may run on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -207,25 +211,45 @@ pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The image service on its storage directory and job queue.
+/// The image store the settings name. A local directory is created, and the temporary
+/// files of writes a stopped process left are swept from it in the background.
+fn open_blobs(storage: &StorageSettings) -> anyhow::Result<Arc<dyn BlobStore>> {
+    match storage {
+        StorageSettings::Dir(dir) => {
+            let blobs = Arc::new(LocalDir::open(dir)?);
+            tokio::task::spawn_blocking({
+                let blobs = Arc::clone(&blobs);
+                move || {
+                    let removed = blobs.sweep_abandoned_writes(ABANDONED_WRITE_AGE);
+                    if removed > 0 {
+                        tracing::info!(
+                            removed,
+                            "removed temporary files of unfinished image writes"
+                        );
+                    }
+                }
+            });
+            Ok(blobs)
+        }
+        StorageSettings::S3(s3) => {
+            tracing::info!(
+                bucket = %s3.bucket,
+                prefix = %s3.prefix,
+                endpoint = s3.endpoint.as_deref().unwrap_or("AWS"),
+                "image store: S3-compatible object storage"
+            );
+            Ok(Arc::new(S3Store::new(s3, Limits::default())?))
+        }
+    }
+}
+
+/// The image service on its store and job queue.
 pub async fn build_images(
     settings: &Settings,
     db: sea_orm::DatabaseConnection,
 ) -> anyhow::Result<ImageService> {
     let images = &settings.images;
-    let blobs = Arc::new(LocalDir::open(&images.storage_dir)?);
-    tokio::task::spawn_blocking({
-        let blobs = Arc::clone(&blobs);
-        move || {
-            let removed = blobs.sweep_abandoned_writes(ABANDONED_WRITE_AGE);
-            if removed > 0 {
-                tracing::info!(
-                    removed,
-                    "removed temporary files of unfinished image writes"
-                );
-            }
-        }
-    });
+    let blobs = open_blobs(&images.storage)?;
     let queue: Arc<dyn JobQueue> = match &images.redis_url {
         Some(url) => Arc::new(
             RedisQueue::new(url, &images.queue_name, images.visibility_timeout)

@@ -23,7 +23,12 @@
 //! | `BCRYPT_COST` | `12` | 10 ..= 31 (4 ..= 31 when `APP_ENV=test`) |
 //! | `BCRYPT_CONCURRENCY` | cores - 1, at least 1 | 1 ..= 1024 |
 //! | `BCRYPT_NICE` | `10` | 0 ..= 19 |
+//! | `STORAGE_URL` | none (`STORAGE_DIR` then) | `s3://BUCKET/PREFIX` or `file://PATH`; wins over `STORAGE_DIR` |
 //! | `STORAGE_DIR` | `data/images` | a directory (created on start) |
+//! | `AWS_ENDPOINT_URL` | AWS itself | `https://...`; `http://` on a loopback host only |
+//! | `AWS_REGION` | `us-east-1` | a region name |
+//! | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | the instance's credentials | both or neither; never logged |
+//! | `AWS_SESSION_TOKEN` | none | temporary credentials' token; never logged |
 //! | `IMAGE_WORKERS` | the number of cores | 0 ..= 256 (0: no worker in this process) |
 //! | `IMAGE_JOB_VISIBILITY_SECS` | `60` | 1 ..= 86400 |
 //! | `IMAGE_JOB_MAX_ATTEMPTS` | `5` | 1 ..= 100 |
@@ -40,6 +45,7 @@ mod database;
 mod http;
 mod images;
 mod secret;
+mod storage;
 #[cfg(test)]
 mod tests;
 
@@ -50,6 +56,7 @@ pub use database::DatabaseSettings;
 pub use http::{AllowedOrigins, HttpSettings};
 pub use images::ImageSettings;
 pub use secret::Secret;
+pub use storage::{S3Settings, StorageSettings};
 
 /// Shortest accepted JWT secret: HS256 keys shorter than the hash output weaken it.
 pub const MIN_SECRET_BYTES: usize = 32;

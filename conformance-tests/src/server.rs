@@ -14,6 +14,8 @@ pub struct TestServer {
     pub http: reqwest::Client,
     /// The service's own database handle (closing it makes the service unready).
     pub db: DatabaseConnection,
+    /// The database's URL, for a second server on the same data.
+    pub database_url: String,
     /// The image store made for this server alone, removed when it stops (not one the
     /// caller chose with `STORAGE_DIR`).
     own_storage_dir: Option<std::path::PathBuf>,
@@ -89,8 +91,13 @@ impl TestServer {
             .await
             .expect("a fresh database");
         let settings = test_settings_with(&url, extra);
-        let own_storage_dir = (!extra.iter().any(|(name, _)| *name == "STORAGE_DIR"))
-            .then(|| settings.images.storage_dir.clone());
+        let chosen = extra
+            .iter()
+            .any(|(name, _)| matches!(*name, "STORAGE_DIR" | "STORAGE_URL"));
+        let own_storage_dir = match &settings.images.storage {
+            apiary::config::StorageSettings::Dir(dir) if !chosen => Some(dir.clone()),
+            _ => None,
+        };
         let app = Application::build(&settings)
             .await
             .expect("the service builds");
@@ -106,6 +113,7 @@ impl TestServer {
             metrics_address,
             http: reqwest::Client::new(),
             db,
+            database_url: url,
             own_storage_dir,
             task,
         }

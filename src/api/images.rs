@@ -63,10 +63,15 @@ impl ImagesApi for Api {
             GetImageVariantSize::Medium => Size::Medium,
             GetImageVariantSize::Large => Size::Large,
         };
-        match self.images.variant(auth.user_id, image_id, size).await {
-            Ok(variant) if etag_matches(if_none_match.as_deref(), &variant.etag) => {
-                GetImageVariantResponse::NotModified(variant.etag)
+        // A client's copy that is still current needs no bytes, so no store.
+        let info = match self.images.variant_info(auth.user_id, image_id, size).await {
+            Ok(info) if etag_matches(if_none_match.as_deref(), &info.etag) => {
+                return GetImageVariantResponse::NotModified(info.etag);
             }
+            Ok(info) => info,
+            Err(error) => return GetImageVariantResponse::from_problem(error),
+        };
+        match self.images.variant_bytes(image_id, size, info).await {
             Ok(variant) => GetImageVariantResponse::Ok(
                 ImageBytes {
                     content_type: variant.content_type,

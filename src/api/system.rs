@@ -19,9 +19,10 @@ impl SystemApi for Api {
     }
 
     async fn get_readiness(&self) -> GetReadinessResponse {
-        let (database, redis) = tokio::join!(
+        let (database, redis, store) = tokio::join!(
             self.reader.connection().ping(),
-            self.rate_limiting.limiter.ping_shared()
+            self.rate_limiting.limiter.ping_shared(),
+            self.images.ping_store()
         );
         let mut down = Vec::new();
         if let Err(error) = database {
@@ -32,15 +33,26 @@ impl SystemApi for Api {
             tracing::warn!(%error, "readiness: Redis does not answer");
             down.push("Redis");
         }
+        if let Err(error) = store {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "readiness: the image store does not answer"
+            );
+            down.push("the image store");
+        }
         if down.is_empty() {
             return GetReadinessResponse::Ok(Json(Health {
                 status: HealthStatus::Ok,
             }));
         }
         let verb = if down.len() == 1 { "does" } else { "do" };
+        let named = match down.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => down.join(""),
+        };
         GetReadinessResponse::ServiceUnavailable(Json(Problem::new(
             503,
-            format!("Not ready: {} {verb} not answer.", down.join(" and ")),
+            format!("Not ready: {named} {verb} not answer."),
         )))
     }
 

@@ -1,15 +1,15 @@
 //! Settings of the image pipeline: where bytes live, how many workers, and the job
 //! queue's timing.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
-use super::{ConfigError, bounded};
+use super::{ConfigError, StorageSettings, bounded};
 
 /// How uploads are stored and processed.
 #[derive(Debug, Clone)]
 pub struct ImageSettings {
-    /// `STORAGE_DIR`: the local directory of the image store.
-    pub storage_dir: PathBuf,
+    /// `STORAGE_URL` or `STORAGE_DIR`: where image bytes live.
+    pub storage: StorageSettings,
     /// `IMAGE_WORKERS`: jobs processed at once by this process; 0 runs no worker here.
     pub workers: usize,
     /// `IMAGE_JOB_VISIBILITY_SECS`: after this long without an answer, a claimed job is
@@ -36,9 +36,7 @@ impl ImageSettings {
     pub(super) fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from) as u64;
         Ok(Self {
-            storage_dir: PathBuf::from(
-                get("STORAGE_DIR").unwrap_or_else(|| "data/images".to_string()),
-            ),
+            storage: super::storage::from_lookup(get)?,
             workers: bounded(get, "IMAGE_WORKERS", cores, 0, 256)? as usize,
             visibility_timeout: Duration::from_secs(bounded(
                 get,

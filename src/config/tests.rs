@@ -398,3 +398,154 @@ fn catalogue_admins_are_read_as_emails() {
     assert_eq!(error.variable, "CATALOGUE_ADMINS");
     assert!(error.to_string().contains("no-at-sign"), "{error}");
 }
+
+#[test]
+fn the_image_store_is_a_directory_unless_storage_url_names_a_bucket() {
+    let dir = |vars: &[(&str, &str)]| match load(vars).unwrap().images.storage {
+        StorageSettings::Dir(dir) => dir,
+        other => panic!("expected a directory, got {other:?}"),
+    };
+    assert_eq!(dir(&[]), PathBuf::from("data/images"));
+    assert_eq!(
+        dir(&[("STORAGE_DIR", "/srv/images")]),
+        PathBuf::from("/srv/images")
+    );
+    assert_eq!(
+        dir(&[("STORAGE_URL", "file:///srv/images")]),
+        PathBuf::from("/srv/images")
+    );
+    assert_eq!(
+        dir(&[
+            ("STORAGE_URL", "file://data/x"),
+            ("STORAGE_DIR", "/ignored")
+        ]),
+        PathBuf::from("data/x")
+    );
+
+    let s3 = |vars: &[(&str, &str)]| match load(vars).unwrap().images.storage {
+        StorageSettings::S3(s3) => s3,
+        other => panic!("expected S3, got {other:?}"),
+    };
+    let aws = s3(&[("STORAGE_URL", "s3://photos")]);
+    assert_eq!((aws.bucket.as_str(), aws.prefix.as_str()), ("photos", ""));
+    assert_eq!((aws.endpoint, aws.region.as_str()), (None, "us-east-1"));
+    assert!(!aws.allow_http && aws.access_key_id.is_none() && aws.secret_access_key.is_none());
+    let local = s3(&[
+        // STORAGE_URL wins over a STORAGE_DIR left in the environment.
+        ("STORAGE_DIR", "/ignored"),
+        ("STORAGE_URL", "s3://apiary-test/cluster/run-1/"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000/"),
+        ("AWS_REGION", "eu-west-3"),
+        ("AWS_ACCESS_KEY_ID", "apiary"),
+        ("AWS_SECRET_ACCESS_KEY", "s3-secret-hunter2"),
+    ]);
+    assert_eq!(local.bucket, "apiary-test");
+    assert_eq!(local.prefix, "cluster/run-1");
+    assert_eq!(local.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(local.region, "eu-west-3");
+    assert_eq!(local.access_key_id.as_deref(), Some("apiary"));
+    assert_eq!(
+        local.secret_access_key.as_ref().map(Secret::expose),
+        Some(&b"s3-secret-hunter2"[..])
+    );
+    assert!(local.allow_http, "plain HTTP on loopback");
+    for endpoint in [
+        "http://localhost:9000",
+        "http://[::1]:9000",
+        "https://s3.example.com",
+    ] {
+        let store = s3(&[("STORAGE_URL", "s3://b-1"), ("AWS_ENDPOINT_URL", endpoint)]);
+        assert_eq!(
+            store.allow_http,
+            endpoint.starts_with("http:"),
+            "{endpoint}"
+        );
+    }
+}
+
+#[test]
+fn an_unusable_image_store_stops_start_up_naming_its_variable() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("STORAGE_URL", "gs://bucket")], "STORAGE_URL"),
+        (&[("STORAGE_URL", "/srv/images")], "STORAGE_URL"),
+        (&[("STORAGE_URL", "file://")], "STORAGE_URL"),
+        (&[("STORAGE_URL", "s3://")], "STORAGE_URL"),
+        (&[("STORAGE_URL", "s3://ab")], "STORAGE_URL"),
+        (&[("STORAGE_URL", "s3://Upper-Case")], "STORAGE_URL"),
+        (&[("STORAGE_URL", "s3://-leading")], "STORAGE_URL"),
+        (&[("STORAGE_URL", "s3://bucket/a/../b")], "STORAGE_URL"),
+        (&[("STORAGE_URL", "s3://bucket/a b")], "STORAGE_URL"),
+        (
+            &[
+                ("STORAGE_URL", "s3://bucket"),
+                ("AWS_ENDPOINT_URL", "http://s3.example.com"),
+            ],
+            "AWS_ENDPOINT_URL",
+        ),
+        (
+            &[
+                ("STORAGE_URL", "s3://bucket"),
+                ("AWS_ENDPOINT_URL", "http://10.0.0.5:9000"),
+            ],
+            "AWS_ENDPOINT_URL",
+        ),
+        (
+            &[
+                ("STORAGE_URL", "s3://bucket"),
+                ("AWS_ENDPOINT_URL", "ftp://127.0.0.1"),
+            ],
+            "AWS_ENDPOINT_URL",
+        ),
+        (
+            &[
+                ("STORAGE_URL", "s3://bucket"),
+                ("AWS_ENDPOINT_URL", "not a url"),
+            ],
+            "AWS_ENDPOINT_URL",
+        ),
+        (
+            &[
+                ("STORAGE_URL", "s3://bucket"),
+                ("AWS_ACCESS_KEY_ID", "apiary"),
+            ],
+            "AWS_SECRET_ACCESS_KEY",
+        ),
+        (
+            &[
+                ("STORAGE_URL", "s3://bucket"),
+                ("AWS_SECRET_ACCESS_KEY", "hunter2"),
+            ],
+            "AWS_ACCESS_KEY_ID",
+        ),
+    ];
+    for (vars, variable) in cases {
+        let error = load(vars).expect_err(&format!("{vars:?} must be refused"));
+        assert_eq!(error.variable, *variable, "{vars:?}: {error}");
+        assert!(error.to_string().contains(variable), "{error}");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+    }
+    // Credentials in the endpoint's URL are refused without being echoed.
+    let error = load(&[
+        ("STORAGE_URL", "s3://bucket"),
+        ("AWS_ENDPOINT_URL", "https://apiary:hunter2@s3.example.com"),
+    ])
+    .unwrap_err();
+    assert_eq!(error.variable, "AWS_ENDPOINT_URL");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+}
+
+#[test]
+fn debug_output_hides_the_image_store_secrets() {
+    let settings = load(&[
+        ("STORAGE_URL", "s3://apiary-test/images"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"),
+        ("AWS_ACCESS_KEY_ID", "apiary"),
+        ("AWS_SECRET_ACCESS_KEY", "s3-secret-hunter2"),
+        ("AWS_SESSION_TOKEN", "session-token-hunter3"),
+    ])
+    .expect("valid");
+    let shown = format!("{settings:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(!shown.contains("hunter3"), "{shown}");
+    assert!(shown.contains("apiary-test"), "{shown}");
+}

@@ -184,6 +184,11 @@ impl ImageService {
         &self.queue
     }
 
+    /// Whether the image store answers (for readiness).
+    pub async fn ping_store(&self) -> Result<(), crate::storage::blobs::BlobError> {
+        self.blobs.ping().await
+    }
+
     /// Checks an upload, stores the original, records the image and queues its job.
     /// Returns once the job is durable; nothing is resized yet.
     #[tracing::instrument(skip_all, fields(owner_id, bytes = bytes.len()), err(level = "debug"))]
@@ -205,10 +210,7 @@ impl ImageService {
         verified.map_err(rejected)?;
         let id = Uuid::new_v4();
         let size = bytes.len() as i64;
-        self.blobs
-            .put(&original_key(id), bytes)
-            .await
-            .context("Failed to store an original")?;
+        self.blobs.put(&original_key(id), bytes).await?;
         let now = Utc::now();
         images::ActiveModel {
             id: Set(id.to_string()),
@@ -305,6 +307,18 @@ impl ImageService {
         id: Uuid,
         size: Size,
     ) -> Result<VariantBytes, DomainError> {
+        let info = self.variant_info(owner_id, id, size).await?;
+        self.variant_bytes(id, size, info).await
+    }
+
+    /// One variant's metadata, its `etag` included, from the database alone (the store
+    /// is not asked): not ready while processing, not found after a failure.
+    pub async fn variant_info(
+        &self,
+        owner_id: i64,
+        id: Uuid,
+        size: Size,
+    ) -> Result<VariantInfo, DomainError> {
         let image = record(self.owned(owner_id, id).await?)?;
         let not_found = || DomainError::NotFound {
             resource: "image variant",
@@ -319,17 +333,25 @@ impl ImageService {
             ImageStatus::Failed => return Err(not_found()),
             ImageStatus::Done => {}
         }
-        let info = image
+        image
             .variants
             .unwrap_or_default()
             .into_iter()
             .find(|v| v.size == size.name())
-            .ok_or_else(not_found)?;
+            .ok_or_else(not_found)
+    }
+
+    /// The bytes of the variant that `info` describes, from the store.
+    pub async fn variant_bytes(
+        &self,
+        id: Uuid,
+        size: Size,
+        info: VariantInfo,
+    ) -> Result<VariantBytes, DomainError> {
         let bytes = self
             .blobs
             .get(&variant_key(id, size))
-            .await
-            .context("Failed to read a variant")?
+            .await?
             .ok_or_else(|| anyhow::anyhow!("variant {id}/{} is missing", size.name()))?;
         let content_type = Kind::from_content_type(&info.content_type)
             .map(Kind::content_type)

@@ -97,6 +97,24 @@ impl From<sea_orm::DbErr> for DomainError {
     }
 }
 
+impl From<crate::storage::blobs::BlobError> for DomainError {
+    fn from(error: crate::storage::blobs::BlobError) -> Self {
+        match error {
+            // Down, not broken: the client may retry (503), as with the database.
+            crate::storage::blobs::BlobError::Unavailable(cause) => {
+                tracing::warn!(
+                    error = format!("{cause:#}"),
+                    "the image store does not answer"
+                );
+                Self::Unavailable("The image store does not answer; retry shortly.".to_owned())
+            }
+            crate::storage::blobs::BlobError::Other(cause) => {
+                Self::Internal(cause.context("The image store failed"))
+            }
+        }
+    }
+}
+
 impl From<tokio::task::JoinError> for DomainError {
     fn from(error: tokio::task::JoinError) -> Self {
         Self::Internal(anyhow::Error::new(error).context("A blocking task failed"))

@@ -1,20 +1,43 @@
 //! The image bytes port: a key-value store of blobs. The embedded default is a local
-//! directory (`STORAGE_DIR`); an object store can take its place behind the same trait.
-//! Keys are built by the service from ids and size names, never from client input.
+//! directory (`STORAGE_DIR`); S3-compatible object storage ([`s3::S3Store`],
+//! `STORAGE_URL=s3://...`) takes its place behind the same trait. Keys are built by the
+//! service from ids and size names, never from client input.
+
+pub mod s3;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 
+/// Why a store operation failed: the store did not answer (worth retrying later), or
+/// anything else (a bug or a misconfiguration).
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// The store could not be reached or kept failing within its retries and timeouts.
+    #[error("the image store does not answer: {0:#}")]
+    Unavailable(anyhow::Error),
+    /// Any other failure: a refused key, refused credentials, a broken disk.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl BlobError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
 /// Where image bytes live.
 #[async_trait::async_trait]
 pub trait BlobStore: Send + Sync + 'static {
     /// Stores `bytes` under `key`, replacing what was there, atomically: a reader sees
     /// the old bytes or the new ones, never a part.
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()>;
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError>;
     /// The bytes under `key`, or None when there are none.
-    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
+    /// Whether the store answers (for `/readyz`); reads nothing large, writes nothing.
+    async fn ping(&self) -> Result<(), BlobError>;
 }
 
 /// Blobs as files under one directory.
@@ -57,36 +80,56 @@ impl LocalDir {
     }
 
     fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
-        let valid = !key.is_empty()
-            && key.split('/').all(|part| {
-                !part.is_empty()
-                    && part != "."
-                    && part != ".."
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-            });
-        anyhow::ensure!(valid, "invalid blob key {key:?}");
+        check_key(key)?;
         Ok(self.root.join(key))
     }
 }
 
+/// Refuses a key that is not `/`-separated parts of letters, digits, `-`, `_` and `.`
+/// (no empty part, no `.` or `..`): it could leave the directory or the prefix.
+pub(crate) fn check_key(key: &str) -> anyhow::Result<()> {
+    let valid = !key.is_empty()
+        && key.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        });
+    anyhow::ensure!(valid, "invalid blob key {key:?}");
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl BlobStore for LocalDir {
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
         let path = self.path(key)?;
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
             .await
-            .context("Failed to join the blob writer")?
+            .context("Failed to join the blob writer")??;
+        Ok(())
     }
 
-    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
         let path = self.path(key)?;
         match tokio::fs::read(&path).await {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(error).with_context(|| format!("Failed to read {}", path.display())),
+            Err(error) => Err(anyhow::Error::new(error)
+                .context(format!("Failed to read {}", path.display()))
+                .into()),
         }
+    }
+
+    async fn ping(&self) -> Result<(), BlobError> {
+        let metadata = tokio::fs::metadata(&self.root)
+            .await
+            .with_context(|| format!("Failed to read {}", self.root.display()))?;
+        if !metadata.is_dir() {
+            return Err(anyhow::anyhow!("{} is not a directory", self.root.display()).into());
+        }
+        Ok(())
     }
 }
 
@@ -118,48 +161,4 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn blobs_round_trip_and_replace() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalDir::open(dir.path().join("images")).unwrap();
-        assert_eq!(store.get("a/b").await.unwrap(), None);
-        store.put("a/b", b"one".to_vec()).await.unwrap();
-        store.put("a/b", b"two".to_vec()).await.unwrap();
-        assert_eq!(store.get("a/b").await.unwrap(), Some(b"two".to_vec()));
-    }
-
-    #[test]
-    fn the_sweep_removes_old_temporary_files_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalDir::open(dir.path()).unwrap();
-        let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
-        let file = |name: &str, old: bool| {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            let file = std::fs::File::create(&path).unwrap();
-            if old {
-                file.set_modified(two_hours_ago).unwrap();
-            }
-            path
-        };
-        let abandoned = file("7/.tmp-abandoned", true);
-        let in_progress = file("7/.tmp-in-progress", false);
-        let blob = file("7/original", true);
-        assert_eq!(store.sweep_abandoned_writes(Duration::from_secs(3600)), 1);
-        assert!(!abandoned.exists());
-        assert!(in_progress.exists() && blob.exists());
-        assert_eq!(store.sweep_abandoned_writes(Duration::from_secs(3600)), 0);
-    }
-
-    #[tokio::test]
-    async fn keys_cannot_leave_the_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalDir::open(dir.path()).unwrap();
-        for key in ["../x", "a/../../x", "/etc/passwd", "", "a//b"] {
-            assert!(store.put(key, vec![1]).await.is_err(), "{key}");
-        }
-    }
-}
+mod tests;

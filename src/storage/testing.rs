@@ -167,6 +167,51 @@ pub async fn service_reader(db: &DatabaseConnection) -> super::Reader {
         .expect("the reader's connections open")
 }
 
+/// The S3 store of `TEST_S3_URL` (`s3://BUCKET` or `s3://BUCKET/PREFIX`) and the `AWS_*`
+/// variables, under a prefix of its own for each call so tests never share keys. Unset,
+/// `None` (with a note naming `test`); set but unusable or unreachable, a panic: the run
+/// asked for S3, so it is a failure, not a skip.
+pub async fn test_s3_settings(test: &str) -> Option<crate::config::S3Settings> {
+    use crate::config::StorageSettings;
+    use crate::storage::blobs::{
+        BlobStore,
+        s3::{Limits, S3Store},
+    };
+    let Some(url) = std::env::var("TEST_S3_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+    else {
+        eprintln!("note: {test}: TEST_S3_URL is unset, S3 test not run");
+        return None;
+    };
+    let storage = StorageSettings::from_lookup(|name| match name {
+        "STORAGE_URL" => Some(url.clone()),
+        _ => std::env::var(name).ok(),
+    })
+    .unwrap_or_else(|e| panic!("TEST_S3_URL and the AWS_* variables are not usable: {e}"));
+    let StorageSettings::S3(mut settings) = storage else {
+        panic!("TEST_S3_URL is not an s3:// URL: {url}");
+    };
+    let own = format!("test-{}", uuid::Uuid::new_v4().simple());
+    settings.prefix = if settings.prefix.is_empty() {
+        own
+    } else {
+        format!("{}/{own}", settings.prefix)
+    };
+    let store = S3Store::new(&settings, Limits::default())
+        .unwrap_or_else(|e| panic!("TEST_S3_URL: cannot set up a client: {e:#}"));
+    store
+        .ping()
+        .await
+        .unwrap_or_else(|e| panic!("TEST_S3_URL is set but the store does not answer: {e:#}"));
+    Some(settings)
+}
+
+/// The `STORAGE_URL` that names `settings`' bucket and prefix.
+pub fn storage_url(settings: &crate::config::S3Settings) -> String {
+    format!("s3://{}/{}", settings.bucket, settings.prefix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,7 +93,7 @@ pub async fn new_user_token(server: &TestServer, contract: &Contract, prefix: &s
     token_for(server, contract, &email, PASSWORD).await
 }
 
-async fn upload_raw(
+pub async fn upload_raw(
     server: &TestServer,
     contract: &Contract,
     v: V,

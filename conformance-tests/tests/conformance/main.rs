@@ -8,6 +8,7 @@ mod auth;
 mod connections;
 mod cors;
 mod framework;
+mod image_store;
 mod images;
 mod limits;
 mod metrics;
@@ -112,6 +113,8 @@ async fn run_suite(postgres: Option<&str>) {
         images::exercise(&server, &contract, version).await;
     }
     images::exercise_still_processing(postgres, &contract).await;
+    image_store::exercise_on_s3(postgres, &contract).await;
+    image_store::exercise_store_outage(postgres, &contract).await;
     versions::exercise(&server, &contract).await;
     framework::exercise(&server, &contract).await;
     summary::exercise_upstream_failures(postgres, &contract).await;

@@ -174,3 +174,79 @@ async fn a_user_keeps_at_most_the_images_allowed() {
     assert_eq!(rows(&f).await, 2);
     f.images.accept(2, png(8, 8)).await.unwrap();
 }
+
+/// The same database and queue as `f`, over an S3 store at a loopback port where
+/// nothing listens.
+fn with_store_down(f: &Fixture) -> ImageService {
+    use crate::storage::blobs::s3::{Limits, S3Store};
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let settings = crate::config::S3Settings {
+        bucket: "apiary-down".to_string(),
+        prefix: String::new(),
+        endpoint: Some(format!("http://127.0.0.1:{port}")),
+        region: "us-east-1".to_string(),
+        access_key_id: Some("key".to_string()),
+        secret_access_key: Some(crate::config::Secret::new("secret")),
+        session_token: None,
+        allow_http: true,
+    };
+    let blobs: Arc<dyn BlobStore> = Arc::new(S3Store::new(&settings, Limits::default()).unwrap());
+    ImageService::new(
+        f.db.clone(),
+        blobs,
+        Arc::clone(f.images.queue()),
+        RetryPolicy {
+            max_attempts: 3,
+            backoff: Duration::from_millis(250),
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_store_that_is_down_is_an_outage_to_retry_not_a_failure() {
+    let f = fixture(64 * MIB, 100).await;
+    let down = with_store_down(&f);
+    // The upload: refused as unavailable, nothing recorded.
+    match tokio::time::timeout(Duration::from_secs(120), down.accept(1, png(40, 30)))
+        .await
+        .expect("bounded")
+    {
+        Err(DomainError::Unavailable(detail)) => {
+            assert!(detail.contains("image store"), "{detail}");
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    assert_eq!(rows(&f).await, 0);
+
+    // A job: the attempt fails and is retried after the backoff, the image stays
+    // processing.
+    let id = f.images.accept(1, png(40, 30)).await.unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(120), down.run_job(id))
+        .await
+        .expect("bounded")
+        .unwrap();
+    match outcome {
+        Outcome::Retry { after, error } => {
+            assert_eq!(after, Duration::from_millis(250));
+            assert!(error.contains("image store does not answer"), "{error}");
+        }
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    assert_eq!(
+        f.images.get(1, id).await.unwrap().status,
+        ImageStatus::Processing
+    );
+
+    // A variant of a done image: unavailable too, not an internal error.
+    assert_eq!(f.images.run_job(id).await.unwrap(), Outcome::Done);
+    let read = tokio::time::timeout(
+        Duration::from_secs(120),
+        down.variant(1, id, super::process::Size::Thumb),
+    )
+    .await
+    .expect("bounded");
+    assert!(matches!(read, Err(DomainError::Unavailable(_))), "{read:?}");
+}
