@@ -31,8 +31,8 @@ use std::{
 };
 
 use common::{
-    BUDGET, Server, Site, WAIT, done_counts, login, photo, redis_url, register, statuses, token,
-    try_upload, unique, upload, wait_all_done, wait_some_done,
+    BUDGET, Server, Site, WAIT, Worker, done_counts, login, photo, redis_url, register, statuses,
+    token, try_upload, unique, upload, wait_all_done, wait_some_done,
 };
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -157,23 +157,6 @@ impl Cluster {
             self.site
                 .start(name, &["worker"], &[("IMAGE_WORKERS", "2".into())]),
         )
-    }
-}
-
-/// A worker process, killed (SIGKILL) when dropped.
-struct Worker(std::process::Child);
-
-impl Worker {
-    fn kill(mut self) {
-        self.0.kill().expect("the worker is killed");
-        self.0.wait().expect("the worker is reaped");
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 

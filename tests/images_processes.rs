@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use apiary::jobs::{JobQueue, redis::RedisQueue};
 use common::{
-    BUDGET, Server, Site, done_counts, photo, redis_url, token, unique, upload, variant_files,
-    wait_all_done, wait_some_done,
+    BUDGET, Server, Site, Worker, done_counts, photo, redis_url, token, unique, upload,
+    variant_files, wait_all_done, wait_some_done,
 };
 
 async fn crash_test(redis: Option<&str>) {
@@ -81,7 +81,8 @@ async fn jobs_accepted_by_a_server_are_finished_by_a_separate_worker() {
         let http = reqwest::Client::new();
         // The server runs no worker: only the other process can finish the jobs.
         let server = Server::start(&site, "server", 0).await;
-        let mut worker = site.start("worker", &["worker"], &[("IMAGE_WORKERS", "2".into())]);
+        // Killed when dropped, also when an assertion fails first.
+        let _worker = Worker(site.start("worker", &["worker"], &[("IMAGE_WORKERS", "2".into())]));
         let token = token(&server.base, &http).await;
         let mut ids = Vec::new();
         for seed in 0..4 {
@@ -98,8 +99,6 @@ async fn jobs_accepted_by_a_server_are_finished_by_a_separate_worker() {
             );
         }
         assert!(by_server.is_empty(), "the server ran no job: {by_server:?}");
-        let _ = worker.kill();
-        let _ = worker.wait();
     })
     .await
     .expect("within the budget");

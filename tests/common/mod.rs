@@ -195,6 +195,23 @@ impl Drop for Server {
     }
 }
 
+/// A worker process, killed (SIGKILL) when dropped.
+pub struct Worker(pub Child);
+
+impl Worker {
+    pub fn kill(mut self) {
+        self.0.kill().expect("the worker is killed");
+        self.0.wait().expect("the worker is reaped");
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Registers a new user on `base` and returns its email.
 pub async fn register(base: &str, http: &reqwest::Client) -> String {
     let email = format!("{}@example.com", unique("images"));
