@@ -49,7 +49,8 @@ pub struct ParamSpec {
     pub style: ParamStyle,
     pub explode: bool,
     pub required: bool,
-    /// JSON pointer to the parameter's schema in the spec.
+    /// JSON pointer to the parameter's schema in the spec; empty for a parameter given
+    /// by `content` without a schema, which takes any value.
     pub pointer: &'static str,
     /// The query parameters of the same operation: an exploded object with
     /// `additionalProperties` takes every other query key.
@@ -158,6 +159,10 @@ impl SpecParam {
     }
 
     fn check(&self, document: &SpecDocument, value: &Value) -> Result<(), Refusal> {
+        if self.spec.pointer.is_empty() {
+            // `content` without a schema: any value.
+            return Ok(());
+        }
         let validator = self.validator.get_or_init(|| {
             SchemaValidator::compile(document.document(), self.spec.pointer)
                 .unwrap_or_else(|error| panic!("the spec's parameter schemas compile: {error}"))
@@ -891,6 +896,11 @@ mod tests {
         assert_eq!(
             ok(json, "/things/1?where=%7B%22age%22%3A7%7D", &[]).await,
             serde_json::json!({"age": 7})
+        );
+        let any = spec("where", ParamIn::Query, ParamStyle::Json, true, "");
+        assert_eq!(
+            ok(any, "/things/1?where=%5B1%5D", &[]).await,
+            serde_json::json!([1])
         );
     }
 
