@@ -1193,14 +1193,9 @@ fn read_body(
     extra: &mut Vec<TokenStream>,
 ) -> Result<Body> {
     if body.content.contains_key("multipart/form-data") {
-        if !body.required {
-            return Err(SpecError::new(
-                format!("{location}.required"),
-                "an upload must be required",
-            ));
-        }
+        // An optional upload is `None` for a request without a body, as any body is.
         return Ok(Body {
-            required: true,
+            required: body.required,
             kind: read_upload_body(body, location)?,
         });
     }

@@ -355,7 +355,7 @@ fn an_optional_body_is_an_option_for_the_handler() {
 }
 
 #[test]
-fn an_optional_upload_is_refused() {
+fn an_optional_upload_is_an_option_of_the_upload() {
     let spec = with_body(
         r##"        content:
           application/octet-stream:
@@ -368,11 +368,16 @@ fn an_optional_upload_is_refused() {
                 file: {type: string, format: binary}"##,
         "",
     );
-    let message = refusal(&spec);
+    let generated = squeezed(&code(&spec));
     assert!(
-        message.contains("paths./pets.post.requestBody.required"),
-        "{message}"
+        generated.contains("body:OptionalBody<Upload>"),
+        "{generated}"
     );
+    assert!(
+        generated.contains("body:Option<apiary_runtime::Upload>"),
+        "{generated}"
+    );
+    assert!(generated.contains("body.0.map(|body|body)"), "{generated}");
 }
 
 /// A spec with one `GET /pets/{id}` operation whose parameters are `parameters` (YAML
