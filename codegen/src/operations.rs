@@ -76,6 +76,18 @@ pub struct Param {
     /// The item type of a `simple` array in the path or a header (`a,b,c`), read by the
     /// generated comma-separated extractor; `ty` is then `Vec<item>`.
     pub simple_items: Option<TokenStream>,
+    /// Set for a parameter poem-openapi's extractors cannot read (an object, a union,
+    /// a style other than `form` in the query or `simple` in the path, `content`): the
+    /// runtime's `SpecParam` reads it from the raw request instead.
+    pub raw: Option<RawParam>,
+}
+
+/// How the runtime reads a parameter: its style (a `ParamStyle` variant), whether it is
+/// exploded, and the JSON pointer to its schema in the spec, which checks it.
+pub struct RawParam {
+    pub style: &'static str,
+    pub explode: bool,
+    pub pointer: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -208,12 +220,32 @@ pub fn read_operations(spec: &Spec) -> Result<Vec<Op>> {
             let op_location = format!("{location}.{method}");
             let mut params = item.parameters.clone();
             params.extend(op.parameters.iter().cloned());
+            // Where each parameter is in the spec, as a JSON pointer: its component, or
+            // its place in the path item's or the operation's list.
+            let path_token = pointer_token(path);
+            let pointers: Vec<String> = params
+                .iter()
+                .enumerate()
+                .map(|(index, param)| match param {
+                    ReferenceOr::Reference { reference } => {
+                        reference.trim_start_matches('#').to_string()
+                    }
+                    ReferenceOr::Item(_) if index < item.parameters.len() => {
+                        format!("/paths/{path_token}/parameters/{index}")
+                    }
+                    ReferenceOr::Item(_) => format!(
+                        "/paths/{path_token}/{method}/parameters/{}",
+                        index - item.parameters.len()
+                    ),
+                })
+                .collect();
             ops.push(read_operation(
                 spec,
                 path,
                 method,
                 op,
                 &params,
+                &pointers,
                 &op_location,
             )?);
         }
@@ -381,6 +413,7 @@ fn read_operation(
     method: &str,
     op: &Operation,
     params: &[ReferenceOr<Parameter>],
+    pointers: &[String],
     location: &str,
 ) -> Result<Op> {
     // `defaults::fill_in` gave every operation an id and exactly one declared tag.
@@ -427,13 +460,14 @@ fn read_operation(
             &handler,
             index,
             param,
+            &pointers[index],
             &param_location,
             &mut extra,
         )?);
     }
     read_params.sort_by_key(|p| p.location);
     // Arguments sit beside `auth` and `body` in the trait method and the adapter.
-    let mut arguments = Namer::with_reserved(&["auth", "body"]);
+    let mut arguments = Namer::with_reserved(&["auth", "body", "request"]);
     for (index, param) in read_params.iter_mut().enumerate() {
         let name = arguments.name(
             &param.name,
@@ -536,6 +570,7 @@ fn read_param(
     op_id: &str,
     index: usize,
     param: &Parameter,
+    pointer: &str,
     location: &str,
     extra: &mut Vec<TokenStream>,
 ) -> Result<Param> {
@@ -549,16 +584,35 @@ fn read_param(
     if location_kind == ParamIn::Path && !data.required {
         return Err(SpecError::new(location, "path parameters must be required"));
     }
+    let (style, explode) = style_of(param);
+    let default_style = matches!(style, "Form" | "Simple");
     let schema = match &data.format {
         ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => schema,
-        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference }) => {
+        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference })
+            if default_style && component_string_enum(spec, reference).is_some() =>
+        {
             return read_enum_ref_param(spec, param, location_kind, reference, location);
         }
-        ParameterSchemaOrContent::Content(_) => {
-            return Err(SpecError::new(
-                format!("{location}.content"),
-                "parameters with `content` are not supported; use `schema`",
+        ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference }) => {
+            let schema_location = format!("{location}.schema");
+            let ident = schema_ident(spec, reference, &schema_location)?;
+            let raw = RawParam {
+                style,
+                explode,
+                pointer: format!("{pointer}/schema"),
+            };
+            return Ok(raw_param(
+                param,
+                location_kind,
+                quote! { #ident },
+                None,
+                raw,
             ));
+        }
+        ParameterSchemaOrContent::Content(content) => {
+            return read_content_param(
+                spec, op_id, index, param, content, pointer, location, extra,
+            );
         }
     };
     let schema_location = format!("{location}.schema");
@@ -578,7 +632,7 @@ fn read_param(
         key: ("parameter", op_id.to_string(), key_item.clone()),
         base,
     };
-    if !matches!(
+    let scalar_or_array = matches!(
         schema.schema_kind,
         SchemaKind::Type(
             Type::String(_)
@@ -587,16 +641,29 @@ fn read_param(
                 | Type::Boolean(_)
                 | Type::Array(_)
         )
-    ) {
-        return Err(SpecError::new(
-            schema_location,
-            "a parameter must be a scalar (string, integer, number, boolean) or an array of \
-             scalars; objects, unions and schemas without a `type` are not supported",
-        ));
+    );
+    let readable_array = match &schema.schema_kind {
+        SchemaKind::Type(Type::Array(array)) => {
+            check_array_param(param, data.required, array, location).is_ok()
+        }
+        _ => true,
+    };
+    if !scalar_or_array || !default_style || !readable_array {
+        // Objects, unions, other styles and arrays poem-openapi cannot read as the spec
+        // means them: the runtime reads the raw text, and the schema checks it.
+        let mut local = Vec::new();
+        let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut local)?;
+        extra.extend(local);
+        let default = raw_default(spec, data.required, schema, &ty, &schema_location);
+        let raw = RawParam {
+            style,
+            explode,
+            pointer: format!("{pointer}/schema"),
+        };
+        return Ok(raw_param(param, location_kind, ty, default, raw));
     }
     let mut validators = Vec::new();
     if let SchemaKind::Type(Type::Array(array)) = &schema.schema_kind {
-        check_array_param(param, data.required, array, location)?;
         if let Some(max) = array.max_items {
             validators.push(quote! { max_items = #max });
         }
@@ -657,7 +724,189 @@ fn read_param(
         validators,
         description: data.description.clone(),
         simple_items,
+        raw: None,
     })
+}
+
+/// A parameter's style as the runtime's `ParamStyle` names it, and whether it is
+/// exploded (by default only `form` is).
+fn style_of(param: &Parameter) -> (&'static str, bool) {
+    let style = match param {
+        Parameter::Query { style, .. } => match style {
+            openapiv3::QueryStyle::Form => "Form",
+            openapiv3::QueryStyle::SpaceDelimited => "SpaceDelimited",
+            openapiv3::QueryStyle::PipeDelimited => "PipeDelimited",
+            openapiv3::QueryStyle::DeepObject => "DeepObject",
+        },
+        Parameter::Path { style, .. } => match style {
+            openapiv3::PathStyle::Simple => "Simple",
+            openapiv3::PathStyle::Label => "Label",
+            openapiv3::PathStyle::Matrix => "Matrix",
+        },
+        Parameter::Header { .. } => "Simple",
+        Parameter::Cookie { .. } => "Form",
+    };
+    let explode = param
+        .parameter_data_ref()
+        .explode
+        .unwrap_or(style == "Form");
+    (style, explode)
+}
+
+/// A parameter the runtime's `SpecParam` reads.
+fn raw_param(
+    param: &Parameter,
+    location: ParamIn,
+    ty: TokenStream,
+    default: Option<TokenStream>,
+    raw: RawParam,
+) -> Param {
+    let data = param.parameter_data_ref();
+    Param {
+        name: data.name.clone(),
+        // Named with its neighbours once every parameter is read.
+        ident: format_ident!("unnamed"),
+        location,
+        ty,
+        required: data.required,
+        default,
+        validators: Vec::new(),
+        description: data.description.clone(),
+        simple_items: None,
+        raw: Some(raw),
+    }
+}
+
+/// The default of an optional parameter the runtime reads, when it is one the
+/// generator can write (a scalar); another is read past with a warning.
+fn raw_default(
+    spec: &Spec,
+    required: bool,
+    schema: &Schema,
+    ty: &TokenStream,
+    location: &str,
+) -> Option<TokenStream> {
+    let value = schema.schema_data.default.as_ref()?;
+    if required {
+        return None;
+    }
+    match default_literal(value, ty, schema, location) {
+        Ok(default) => Some(default),
+        Err(_) => {
+            spec.warn(
+                format!("{location}.default"),
+                "this default is not applied: the handler gets `None` when the parameter \
+                 is absent",
+            );
+            None
+        }
+    }
+}
+
+/// A parameter given by `content`: a JSON media type is a JSON document in the
+/// parameter's text, checked by the media type's schema; another media type is the text.
+#[allow(clippy::too_many_arguments)]
+fn read_content_param(
+    spec: &Spec,
+    op_id: &str,
+    index: usize,
+    param: &Parameter,
+    content: &indexmap::IndexMap<String, MediaType>,
+    pointer: &str,
+    location: &str,
+    extra: &mut Vec<TokenStream>,
+) -> Result<Param> {
+    let data = param.parameter_data_ref();
+    let location_kind = match param {
+        Parameter::Path { .. } => ParamIn::Path,
+        Parameter::Query { .. } => ParamIn::Query,
+        Parameter::Header { .. } => ParamIn::Header,
+        Parameter::Cookie { .. } => ParamIn::Cookie,
+    };
+    let mut entries = content.iter();
+    let (Some((media_type, media)), None) = (entries.next(), entries.next()) else {
+        return Err(SpecError::new(
+            format!("{location}.content"),
+            "a parameter's `content` must hold exactly one media type",
+        ));
+    };
+    let media_location = format!("{location}.content.{media_type}");
+    let schema_pointer = format!("{pointer}/content/{}/schema", pointer_token(media_type));
+    if !crate::media::is_json(media_type) {
+        let raw = RawParam {
+            style: "Text",
+            explode: false,
+            pointer: if media.schema.is_some() {
+                schema_pointer
+            } else {
+                String::new()
+            },
+        };
+        return Ok(raw_param(
+            param,
+            location_kind,
+            quote! { String },
+            None,
+            raw,
+        ));
+    }
+    let (ty, default) = match &media.schema {
+        None => (quote! { serde_json::Value }, None),
+        Some(ReferenceOr::Reference { reference }) => {
+            let ident = schema_ident(spec, reference, &format!("{media_location}.schema"))?;
+            (quote! { #ident }, None)
+        }
+        Some(ReferenceOr::Item(schema)) => {
+            let enum_name = EnumName {
+                key: (
+                    "parameter",
+                    op_id.to_string(),
+                    format!("{:?}:{}", location_kind as u8, data.name),
+                ),
+                base: format!(
+                    "{}{}",
+                    convert(op_id, Case::Type, "Operation"),
+                    convert(
+                        &data.name,
+                        Case::Type,
+                        &fallback(&data.name, index, Case::Type)
+                    )
+                ),
+            };
+            let schema_location = format!("{media_location}.schema");
+            let mut local = Vec::new();
+            let ty = inline_type(spec, schema, &schema_location, &enum_name, &mut local)?;
+            extra.extend(local);
+            let default = raw_default(spec, data.required, schema, &ty, &schema_location);
+            (ty, default)
+        }
+    };
+    let raw = RawParam {
+        style: "Json",
+        explode: false,
+        pointer: if media.schema.is_some() {
+            schema_pointer
+        } else {
+            String::new()
+        },
+    };
+    Ok(raw_param(param, location_kind, ty, default, raw))
+}
+
+/// The component a `$ref` names, when it is a string enum.
+fn component_string_enum<'a>(spec: &'a Spec, reference: &str) -> Option<&'a Schema> {
+    let name = crate::models::schema_ref_name(reference, "").ok()?;
+    match spec.doc.components.as_ref()?.schemas.get(&name)? {
+        ReferenceOr::Item(schema)
+            if matches!(
+                &schema.schema_kind,
+                SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty()
+            ) =>
+        {
+            Some(schema)
+        }
+        _ => None,
+    }
 }
 
 /// A parameter whose schema is a `$ref` to a component string enum: that enum.
@@ -712,6 +961,7 @@ fn read_enum_ref_param(
         validators: Vec::new(),
         description: data.description.clone(),
         simple_items: None,
+        raw: None,
     })
 }
 
@@ -943,14 +1193,9 @@ fn read_body(
     extra: &mut Vec<TokenStream>,
 ) -> Result<Body> {
     if body.content.contains_key("multipart/form-data") {
-        if !body.required {
-            return Err(SpecError::new(
-                format!("{location}.required"),
-                "an upload must be required",
-            ));
-        }
+        // An optional upload is `None` for a request without a body, as any body is.
         return Ok(Body {
-            required: true,
+            required: body.required,
             kind: read_upload_body(body, location)?,
         });
     }
@@ -1782,10 +2027,72 @@ fn adapter_method(
         params.push(quote! { #scopes auth: #extractor });
         call.push(take.clone());
     }
+    let runtime = &spec.runtime;
+    let mut statics = Vec::new();
+    for param in op.params.iter().filter(|p| p.raw.is_some()) {
+        if statics.is_empty() {
+            params.push(quote! { request: &poem::Request });
+        }
+        let raw = param.raw.as_ref().expect("a raw parameter");
+        let name = &param.name;
+        let ident = format_ident!(
+            "PARAMETER_{}",
+            param
+                .ident
+                .to_string()
+                .trim_start_matches("r#")
+                .to_uppercase()
+        );
+        let location = format_ident!(
+            "{}",
+            match param.location {
+                ParamIn::Path => "Path",
+                ParamIn::Query => "Query",
+                ParamIn::Header => "Header",
+                ParamIn::Cookie => "Cookie",
+            }
+        );
+        let style = format_ident!("{}", raw.style);
+        let explode = raw.explode;
+        let required = param.required;
+        let pointer = &raw.pointer;
+        // The keys an exploded query object must leave to the other parameters.
+        let others = op
+            .params
+            .iter()
+            .filter(|_| param.location == ParamIn::Query && raw.style == "Form")
+            .filter(|p| p.location == ParamIn::Query && p.name != param.name)
+            .map(|p| &p.name);
+        statics.push(quote! {
+            static #ident: #runtime::SpecParam = #runtime::SpecParam::new(#runtime::ParamSpec {
+                name: #name,
+                location: #runtime::ParamIn::#location,
+                style: #runtime::ParamStyle::#style,
+                explode: #explode,
+                required: #required,
+                pointer: #pointer,
+                others: &[#(#others),*],
+            });
+        });
+    }
     for param in &op.params {
         let name = &param.ident;
         let wire = &param.name;
         let ty = &param.ty;
+        if param.raw.is_some() {
+            let ident = format_ident!(
+                "PARAMETER_{}",
+                name.to_string().trim_start_matches("r#").to_uppercase()
+            );
+            call.push(match (&param.default, param.required) {
+                (_, true) => quote! { #ident.read_required(request, &SPEC_DOCUMENT)? },
+                (Some(default), false) => quote! {
+                    #ident.read(request, &SPEC_DOCUMENT)?.unwrap_or_else(|| #default)
+                },
+                (None, false) => quote! { #ident.read(request, &SPEC_DOCUMENT)? },
+            });
+            continue;
+        }
         let wrapper = match param.location {
             ParamIn::Path => quote! { poem_openapi::param::Path },
             ParamIn::Query => quote! { poem_openapi::param::Query },
@@ -1834,19 +2141,27 @@ fn adapter_method(
             call.push(quote! { body.0.map(|body| body #value) });
         }
     }
-    let (output, check) = if has_range(op) {
-        (
+    let (output, answer) = match (has_range(op), statics.is_empty()) {
+        (true, _) => (
             quote! { poem::Result<#response> },
-            quote! { .check_status() },
-        )
-    } else {
-        (quote! { #response }, quote! {})
+            quote! { self.0.#handler(#(#call),*).await.check_status() },
+        ),
+        // A parameter the runtime refuses is answered before the handler runs.
+        (false, false) => (
+            quote! { poem::Result<#response> },
+            quote! { Ok(self.0.#handler(#(#call),*).await) },
+        ),
+        (false, true) => (
+            quote! { #response },
+            quote! { self.0.#handler(#(#call),*).await },
+        ),
     };
     Ok(quote! {
         #doc
         #[oai(path = #poem_path, method = #method, operation_id = #op_id, tag = #tag #deprecated)]
         async fn #ident(&self, #(#params),*) -> #output {
-            self.0.#handler(#(#call),*).await #check
+            #(#statics)*
+            #answer
         }
     })
 }

@@ -355,7 +355,7 @@ fn an_optional_body_is_an_option_for_the_handler() {
 }
 
 #[test]
-fn an_optional_upload_is_refused() {
+fn an_optional_upload_is_an_option_of_the_upload() {
     let spec = with_body(
         r##"        content:
           application/octet-stream:
@@ -368,11 +368,16 @@ fn an_optional_upload_is_refused() {
                 file: {type: string, format: binary}"##,
         "",
     );
-    let message = refusal(&spec);
+    let generated = squeezed(&code(&spec));
     assert!(
-        message.contains("paths./pets.post.requestBody.required"),
-        "{message}"
+        generated.contains("body:OptionalBody<Upload>"),
+        "{generated}"
     );
+    assert!(
+        generated.contains("body:Option<apiary_runtime::Upload>"),
+        "{generated}"
+    );
+    assert!(generated.contains("body.0.map(|body|body)"), "{generated}");
 }
 
 /// A spec with one `GET /pets/{id}` operation whose parameters are `parameters` (YAML
@@ -426,36 +431,77 @@ fn an_exploded_form_array_in_the_query_is_a_vec() {
 }
 
 #[test]
-fn array_parameters_the_extractors_cannot_read_are_refused() {
+fn array_parameters_poem_cannot_read_are_read_by_the_runtime() {
+    // (parameter, style, explode)
     let cases = [
         (
             "        - {name: tags, in: cookie, schema: {type: array, items: {type: string}}}",
-            "paths./pets/{id}.get.parameters[1]",
+            "Form",
+            "true",
         ),
         (
             "        - {name: tags, in: header, schema: {type: array, items: {type: string}, maxItems: 3}}",
-            "paths./pets/{id}.get.parameters[1].schema",
+            "Simple",
+            "false",
         ),
         (
             "        - {name: tags, in: query, explode: false, schema: {type: array, items: {type: string}, maxItems: 3}}",
-            "paths./pets/{id}.get.parameters[1].schema",
+            "Form",
+            "false",
         ),
         (
             "        - {name: tags, in: query, style: pipeDelimited, schema: {type: array, items: {type: string}}}",
-            "paths./pets/{id}.get.parameters[1].style",
+            "PipeDelimited",
+            "false",
         ),
         (
             "        - {name: tags, in: query, required: true, schema: {type: array, items: {type: string}}}",
-            "paths./pets/{id}.get.parameters[1].required",
+            "Form",
+            "true",
         ),
         (
             "        - {name: tags, in: query, schema: {type: array, items: {type: string, maxLength: 3}}}",
-            "paths./pets/{id}.get.parameters[1].schema.items",
+            "Form",
+            "true",
         ),
     ];
-    for (parameter, location) in cases {
-        let message = refusal(&with_parameters(parameter));
-        assert!(message.contains(location), "{parameter}: {message}");
+    for (parameter, style, explode) in cases {
+        let generated = squeezed(&code(&with_parameters(parameter)));
+        let expected = "staticPARAMETER_TAGS:apiary_runtime::SpecParam=apiary_runtime::SpecParam::new(\
+             apiary_runtime::ParamSpec{name:\"tags\",";
+        assert!(generated.contains(expected), "{parameter}: {generated}");
+        assert!(
+            generated.contains(&format!(
+                "style:apiary_runtime::ParamStyle::{style},explode:{explode},"
+            )),
+            "{parameter}: {generated}"
+        );
+        assert!(
+            generated.contains("pointer:\"/paths/~1pets~1{id}/get/parameters/1/schema\""),
+            "{parameter}: {generated}"
+        );
+        // The handler gets the typed value, read before it runs (a refusal is a 422).
+        assert!(generated.contains("request:&poem::Request,"), "{generated}");
+        assert!(
+            generated.contains("->poem::Result<FindPetsResponse>"),
+            "{generated}"
+        );
+        if parameter.contains("required: true") {
+            assert!(generated.contains("tags:Vec<String>"), "{generated}");
+            assert!(
+                generated.contains("PARAMETER_TAGS.read_required(request,&SPEC_DOCUMENT)?"),
+                "{generated}"
+            );
+        } else {
+            assert!(
+                generated.contains("tags:Option<Vec<String>>"),
+                "{generated}"
+            );
+            assert!(
+                generated.contains("PARAMETER_TAGS.read(request,&SPEC_DOCUMENT)?"),
+                "{generated}"
+            );
+        }
     }
 }
 
@@ -733,11 +779,12 @@ components:
         "{generated}"
     );
 
-    let object = spec.replace("schemas/Order", "schemas/Pet");
-    let message = refusal(&object);
+    // A component of another shape is read by the runtime, checked by its schema.
+    let object = squeezed(&code(&spec.replace("schemas/Order", "schemas/Pet")));
+    assert!(object.contains("order:Option<Pet>"), "{object}");
     assert!(
-        message.contains("paths./pets/{kind}.get.parameters[1].schema"),
-        "{message}"
+        object.contains("pointer:\"/paths/~1pets~1{kind}/get/parameters/1/schema\""),
+        "{object}"
     );
 }
 
