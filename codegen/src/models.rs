@@ -866,6 +866,19 @@ fn union_enum(
             format!("`{keyword}` needs at least one member"),
         ));
     }
+    // A discriminator names components; with an inline member there is no name to map,
+    // so the members are tried in order instead (JSON Schema's own reading of the union).
+    let discriminator = match discriminator {
+        Some(_) if members.iter().any(|m| matches!(m, ReferenceOr::Item(_))) => {
+            spec.warn(
+                format!("{location}.discriminator"),
+                "a discriminator with inline members is read past: the members are tried in \
+                 order",
+            );
+            None
+        }
+        other => other,
+    };
     let mut namer = Namer::default();
     // (variant, type, discriminator value)
     let mut variants: Vec<(proc_macro2::Ident, TokenStream, Option<String>)> = Vec::new();
@@ -914,12 +927,6 @@ fn union_enum(
                 }
             }
             ReferenceOr::Item(inner) => {
-                if discriminator.is_some() {
-                    return Err(SpecError::new(
-                        member_location,
-                        "with a discriminator, every member must be a `$ref` to a component",
-                    ));
-                }
                 let kind = kind_word(inner);
                 let variant = namer.claim(kind.to_string());
                 let member_naming = EnumName {

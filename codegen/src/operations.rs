@@ -1741,10 +1741,16 @@ fn read_payload(
         }
         // Text the handler writes as it is: XML, YAML, `text/*`.
         Some(_) if is_text => Ok(payload(text)),
-        Some(_) => Err(SpecError::new(
-            schema_location,
-            "a body that is neither JSON nor text must be `type: string, format: binary`",
-        )),
+        // Bytes of a media type that is neither JSON nor text: whatever the schema says of
+        // them, the handler writes them as they are.
+        Some(_) => {
+            spec.warn(
+                schema_location,
+                "a body that is neither JSON nor text is bytes; its schema (not `type: \
+                 string, format: binary`) is not checked",
+            );
+            Ok(payload(binary))
+        }
     }
 }
 

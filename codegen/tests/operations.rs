@@ -196,6 +196,33 @@ fn responses_without_a_schema_take_any_document_of_their_type() {
 }
 
 #[test]
+fn bytes_whose_schema_is_not_binary_are_bytes_with_a_warning() {
+    let spec = with_responses(
+        r##"        "200":
+          description: a file
+          content:
+            application/octet-stream:
+              schema: {type: string}"##,
+    );
+    let (code, warnings) =
+        apiary_codegen::generate_with_warnings(&spec, &Options::default()).expect("generates");
+    let code = squeezed(&code);
+    assert!(
+        code.contains(
+            "content_type=\"application/octet-stream\")]Ok(poem_openapi::payload::Binary<Vec<u8>>)"
+        ),
+        "{code}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.location.ends_with("application/octet-stream.schema")
+                && w.message.contains("neither JSON nor text is bytes")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn a_media_range_is_answered_by_a_type_naming_the_exact_media_type() {
     let spec = with_responses(
         r##"        "200":

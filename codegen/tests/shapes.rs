@@ -184,15 +184,25 @@ fn one_of_and_any_of_without_a_discriminator_are_untagged_and_tried_in_order() {
 }
 
 #[test]
-fn a_discriminator_with_an_inline_member_is_refused() {
+fn a_discriminator_with_an_inline_member_is_read_past_with_a_warning() {
     let spec = SHAPES.replace(
         "        - {$ref: \"#/components/schemas/Dog\"}\n      discriminator:",
         "        - {type: object, properties: {x: {type: string}}}\n      discriminator:",
     );
-    let error = generate(&spec, &Options::default()).expect_err("refused");
-    assert_eq!(
-        error.location, "components.schemas.Animal.oneOf[1]",
-        "{error}"
+    let (code, warnings) =
+        apiary_codegen::generate_with_warnings(&spec, &Options::default()).expect("generates");
+    let animal = item(&code, "pub enum Animal {");
+    assert!(!animal.contains("mapping"), "{animal}");
+    assert!(
+        code.contains("#[serde(untagged)]\npub enum Animal {"),
+        "{code}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.location == "components.schemas.Animal.discriminator"
+                && w.message.contains("tried in order")),
+        "{warnings:?}"
     );
 }
 
