@@ -565,6 +565,16 @@ fn read_operation(
     })
 }
 
+/// Where a parameter is sent.
+fn param_in(param: &Parameter) -> ParamIn {
+    match param {
+        Parameter::Path { .. } => ParamIn::Path,
+        Parameter::Query { .. } => ParamIn::Query,
+        Parameter::Header { .. } => ParamIn::Header,
+        Parameter::Cookie { .. } => ParamIn::Cookie,
+    }
+}
+
 fn read_param(
     spec: &Spec,
     op_id: &str,
@@ -575,12 +585,7 @@ fn read_param(
     extra: &mut Vec<TokenStream>,
 ) -> Result<Param> {
     let data = param.parameter_data_ref();
-    let location_kind = match param {
-        Parameter::Path { .. } => ParamIn::Path,
-        Parameter::Query { .. } => ParamIn::Query,
-        Parameter::Header { .. } => ParamIn::Header,
-        Parameter::Cookie { .. } => ParamIn::Cookie,
-    };
+    let location_kind = param_in(param);
     if location_kind == ParamIn::Path && !data.required {
         return Err(SpecError::new(location, "path parameters must be required"));
     }
@@ -817,12 +822,7 @@ fn read_content_param(
     extra: &mut Vec<TokenStream>,
 ) -> Result<Param> {
     let data = param.parameter_data_ref();
-    let location_kind = match param {
-        Parameter::Path { .. } => ParamIn::Path,
-        Parameter::Query { .. } => ParamIn::Query,
-        Parameter::Header { .. } => ParamIn::Header,
-        Parameter::Cookie { .. } => ParamIn::Cookie,
-    };
+    let location_kind = param_in(param);
     let mut entries = content.iter();
     let (Some((media_type, media)), None) = (entries.next(), entries.next()) else {
         return Err(SpecError::new(
