@@ -267,7 +267,7 @@ pub fn max_body_bytes(op: &Operation, is_upload: bool, location: &str) -> Result
     if !is_upload {
         return Err(SpecError::new(
             location,
-            "only an operation with a binary upload body may set its own body limit",
+            "only an operation with a binary upload or multipart body may set its own body limit",
         ));
     }
     Ok(Some(bytes))

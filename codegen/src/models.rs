@@ -1337,6 +1337,141 @@ fn reject_unsupported_data(schema: &Schema, location: &str) -> Result<()> {
     Ok(())
 }
 
+/// A `multipart/form-data` body of an object schema: a struct poem-openapi reads part by
+/// part, a field per property under its wire name (see [`part_type`]). A property
+/// the request may leave out is an `Option`; `additionalProperties: false` refuses
+/// parts the schema does not name.
+pub fn multipart_struct(
+    spec: &Spec,
+    ident: &proc_macro2::Ident,
+    schema: &Schema,
+    location: &str,
+    naming: &EnumName,
+    extra: &mut Vec<TokenStream>,
+) -> Result<TokenStream> {
+    reject_unsupported_data(schema, location)?;
+    let shape = object_shape(spec, schema, location, 0)?
+        .filter(is_struct)
+        .ok_or_else(|| {
+            SpecError::new(
+                location,
+                "a multipart body's schema must be an object whose properties are its parts",
+            )
+        })?;
+    if let Some(AdditionalProperties::Schema(_)) = &shape.additional {
+        return Err(SpecError::new(
+            format!("{location}.additionalProperties"),
+            "a multipart body's parts are named by its properties; parts of any other \
+             name (`additionalProperties` with a schema) are not supported",
+        ));
+    }
+    let closed = matches!(shape.additional, Some(AdditionalProperties::Any(false)));
+    let deny = closed.then(|| quote! { #[oai(deny_unknown_fields)] });
+    let doc = doc_attr(schema.schema_data.description.as_deref());
+    let mut fields = Vec::new();
+    let mut field_names = Namer::default();
+    for (index, (prop, prop_schema)) in shape.properties.iter().enumerate() {
+        let prop_location = format!("{location}.properties.{prop}");
+        let field_name = field_names.name(prop, Case::Value, &fallback(prop, index, Case::Value));
+        let field_ident = crate::names::ident(&field_name, &prop_location)?;
+        let prop_naming = naming_from(
+            ident,
+            naming,
+            prop,
+            &convert(prop, Case::Type, &fallback(prop, index, Case::Type)),
+        );
+        let ty = part_type(spec, prop_schema, &prop_location, &prop_naming, extra)?;
+        let required = shape.required.iter().any(|r| r == prop);
+        let ty = if required {
+            ty
+        } else {
+            quote! { Option<#ty> }
+        };
+        let field_doc = doc_attr(match prop_schema {
+            ReferenceOr::Item(inner) => inner.schema_data.description.as_deref(),
+            ReferenceOr::Reference { .. } => None,
+        });
+        fields.push(quote! {
+            #field_doc
+            #[oai(rename = #prop)]
+            pub #field_ident: #ty,
+        });
+    }
+    for required in &shape.required {
+        if !shape.properties.contains_key(required) {
+            spec.warn(
+                format!("{location}.required"),
+                format!("`{required}` is required but not among the properties; ignored"),
+            );
+        }
+    }
+    Ok(quote! {
+        #doc
+        #[derive(Debug, poem_openapi::Multipart)]
+        #deny
+        pub struct #ident { #(#fields)* }
+    })
+}
+
+/// The type of one part of a multipart body: a `format: binary` string is a file
+/// (`Upload`), an array of them several parts of that name; a scalar (string, number,
+/// integer, boolean, string enum) is read from the part's text, an array of scalars
+/// from repeated parts; anything else (an object, a component, a union) is JSON in
+/// its part.
+fn part_type(
+    spec: &Spec,
+    schema: &ReferenceOr<Schema>,
+    location: &str,
+    naming: &EnumName,
+    extra: &mut Vec<TokenStream>,
+) -> Result<TokenStream> {
+    let json = |ty: TokenStream| quote! { poem_openapi::types::multipart::JsonField<#ty> };
+    let inner = match schema {
+        ReferenceOr::Reference { reference } => {
+            let ident = schema_ident(spec, reference, location)?;
+            return Ok(json(quote! { #ident }));
+        }
+        ReferenceOr::Item(inner) => inner,
+    };
+    if is_file(inner) {
+        return Ok(quote! { poem_openapi::types::multipart::Upload });
+    }
+    if let SchemaKind::Type(Type::Array(array)) = &inner.schema_kind {
+        let item_location = format!("{location}.items");
+        match &array.items {
+            Some(ReferenceOr::Item(item)) if is_file(item) => {
+                return Ok(quote! { Vec<poem_openapi::types::multipart::Upload> });
+            }
+            Some(ReferenceOr::Item(item)) if is_scalar(item) => {
+                let item_naming = naming.child("items", "Item");
+                let ty = inline_type(spec, item, &item_location, &item_naming, extra)?;
+                return Ok(quote! { Vec<#ty> });
+            }
+            _ => {}
+        }
+    }
+    let ty = inline_type(spec, inner, location, naming, extra)?;
+    Ok(if is_scalar(inner) { ty } else { json(ty) })
+}
+
+/// A string of `format: binary`: a file part.
+fn is_file(schema: &Schema) -> bool {
+    matches!(
+        &schema.schema_kind,
+        SchemaKind::Type(Type::String(string))
+            if string.enumeration.is_empty()
+                && matches!(string.format, VariantOrUnknownOrEmpty::Item(StringFormat::Binary))
+    )
+}
+
+/// A schema whose value a part carries as plain text.
+fn is_scalar(schema: &Schema) -> bool {
+    matches!(
+        &schema.schema_kind,
+        SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::error::{Result, SpecError};
-use crate::models::{EnumName, inline_type, schema_ident};
+use crate::models::{EnumName, inline_type, multipart_struct, schema_ident};
 use crate::names::{Case, Namer, convert, fallback};
 use crate::{Spec, doc_attr};
 
@@ -121,6 +121,13 @@ pub enum BodyKind {
     /// A file upload: `multipart/form-data` with one binary `file` field, or the raw
     /// bytes as `application/octet-stream`.
     Upload,
+    /// Any other `multipart/form-data` object: the generated struct `ty` reads its
+    /// parts; `items` are that struct and the types its fields need, emitted once per
+    /// struct (a component's struct may serve several operations).
+    Multipart {
+        ty: proc_macro2::Ident,
+        items: Vec<TokenStream>,
+    },
     /// A JSON body (`Json` or `InlineJson`) of another JSON media type than
     /// `application/json`: read as JSON by a generated type that accepts that type.
     OtherJson {
@@ -334,6 +341,7 @@ fn kind_signature(kind: &BodyKind) -> String {
         BodyKind::InlineJson { ty, pointer, .. } => format!("json {ty} at {pointer}"),
         BodyKind::Form(ty) => format!("form {ty}"),
         BodyKind::Upload => "upload".to_string(),
+        BodyKind::Multipart { ty, .. } => format!("multipart {ty}"),
         BodyKind::Text { essence, .. } => format!("text {essence}"),
         BodyKind::OtherJson { essence, json, .. } => {
             format!("{essence} {}", kind_signature(json))
@@ -355,6 +363,7 @@ fn handler_type(kind: &BodyKind, runtime: &syn::Path) -> TokenStream {
         BodyKind::Json(ty) => quote! { #ty },
         BodyKind::Form(ty) | BodyKind::InlineJson { ty, .. } => ty.clone(),
         BodyKind::Upload => quote! { #runtime::Upload },
+        BodyKind::Multipart { ty, .. } => quote! { #ty },
         BodyKind::Text { .. } => quote! { String },
         BodyKind::Bytes { raw, .. } => quote! { #raw },
         BodyKind::Several { content, .. } => quote! { #content },
@@ -364,7 +373,7 @@ fn handler_type(kind: &BodyKind, runtime: &syn::Path) -> TokenStream {
 
 /// The extractor of a request body, and how the handler's value is taken out of it
 /// (a suffix to the extracted value).
-fn body_extractor(kind: &BodyKind, op: &Op) -> (TokenStream, TokenStream) {
+fn body_extractor(kind: &BodyKind, op: &Op, runtime: &syn::Path) -> (TokenStream, TokenStream) {
     match kind {
         BodyKind::Json(ty) => (quote! { SpecJson<#ty> }, quote! { .0 }),
         BodyKind::InlineJson { wrapper, .. } => (quote! { SpecJson<#wrapper> }, quote! { .0.0 }),
@@ -373,6 +382,7 @@ fn body_extractor(kind: &BodyKind, op: &Op) -> (TokenStream, TokenStream) {
             (quote! { SpecForm<#ty, #refusal> }, quote! { .0 })
         }
         BodyKind::Upload => (quote! { Upload }, quote! {}),
+        BodyKind::Multipart { ty, .. } => (quote! { #runtime::SpecMultipart<#ty> }, quote! { .0 }),
         BodyKind::Text { raw, .. } => (quote! { #raw }, quote! { .0 }),
         BodyKind::Bytes { raw, .. } => (quote! { #raw }, quote! {}),
         BodyKind::Several { payload, .. } => (quote! { #payload }, quote! { .into() }),
@@ -380,7 +390,7 @@ fn body_extractor(kind: &BodyKind, op: &Op) -> (TokenStream, TokenStream) {
             BodyKind::InlineJson { wrapper, .. } => (quote! { #media<#wrapper> }, quote! { .0.0 }),
             BodyKind::Json(ty) => (quote! { #media<#ty> }, quote! { .0 }),
             // Only JSON kinds are wrapped.
-            other => body_extractor(other, op),
+            other => body_extractor(other, op, runtime),
         },
     }
 }
@@ -518,10 +528,11 @@ fn read_operation(
     let deprecation = crate::extensions::deprecation(op, location)?;
     let max_body_bytes = crate::extensions::max_body_bytes(
         op,
+        // Both read their files as they stream in, cut at the limit.
         matches!(
             body,
             Some(Body {
-                kind: BodyKind::Upload,
+                kind: BodyKind::Upload | BodyKind::Multipart { .. },
                 ..
             })
         ),
@@ -1192,11 +1203,11 @@ fn read_body(
     location: &str,
     extra: &mut Vec<TokenStream>,
 ) -> Result<Body> {
-    if body.content.contains_key("multipart/form-data") {
+    if body.content.contains_key("multipart/form-data") && is_upload_body(body) {
         // An optional upload is `None` for a request without a body, as any body is.
         return Ok(Body {
             required: body.required,
-            kind: read_upload_body(body, location)?,
+            kind: BodyKind::Upload,
         });
     }
     let mut kinds = Vec::new();
@@ -1357,10 +1368,13 @@ fn read_content(
             )),
         };
     }
+    if essence == "multipart/form-data" {
+        return read_multipart(spec, handler, content_type, media, location);
+    }
     if essence.starts_with("multipart/") {
         return Err(SpecError::new(
             location,
-            "the only multipart body supported is the binary upload",
+            "the only multipart bodies supported are `multipart/form-data` objects",
         ));
     }
     if essence.contains('*') && !crate::media::is_range(&essence) {
@@ -1391,53 +1405,94 @@ fn read_content(
     })
 }
 
-/// The one multipart construct supported: a binary upload, offered both as
-/// `multipart/form-data` with exactly one required `format: binary` property `file` and
-/// as `application/octet-stream` with a `format: binary` string. Anything else is refused.
-fn read_upload_body(body: &RequestBody, location: &str) -> Result<BodyKind> {
-    let refuse = |at: String| {
-        SpecError::new(
-            at,
-            "the only multipart or octet-stream body supported is a binary upload: \
-             `multipart/form-data` with one required `format: binary` property `file`, \
-             plus `application/octet-stream` with `type: string, format: binary`",
-        )
+/// A `multipart/form-data` body of an object schema, read into a generated struct:
+/// `{Operation}Request` for an inline schema, `{Component}Parts` for a `$ref` to a
+/// component (shared by every operation that refers to it).
+fn read_multipart(
+    spec: &Spec,
+    handler: &str,
+    content_type: &str,
+    media: &MediaType,
+    location: &str,
+) -> Result<BodyKind> {
+    let schema_location = format!("{location}.schema");
+    let (schema, naming, at) = match &media.schema {
+        Some(ReferenceOr::Reference { reference }) => {
+            let component = schema_ident(spec, reference, &schema_location)?;
+            let name = crate::models::schema_ref_name(reference, &schema_location)?;
+            let schema = spec
+                .doc
+                .components
+                .as_ref()
+                .and_then(|c| c.schemas.get(&name))
+                .ok_or_else(|| {
+                    SpecError::new(&schema_location, format!("`{reference}` points nowhere"))
+                })?;
+            let ReferenceOr::Item(schema) = schema else {
+                return Err(SpecError::new(
+                    format!("components.schemas.{name}"),
+                    "a multipart body's component must be an object schema, not a `$ref`",
+                ));
+            };
+            let naming = EnumName {
+                key: ("multipart", name.clone(), String::new()),
+                base: format!("{component}Parts"),
+            };
+            (schema, naming, format!("components.schemas.{name}"))
+        }
+        Some(ReferenceOr::Item(schema)) => {
+            let type_name = convert(handler, Case::Type, "Operation");
+            let naming = EnumName {
+                key: (
+                    "request body",
+                    handler.to_string(),
+                    content_type.to_string(),
+                ),
+                base: format!("{type_name}Request"),
+            };
+            (schema, naming, schema_location.clone())
+        }
+        None => {
+            return Err(SpecError::new(
+                location,
+                "a multipart body needs a schema naming its parts",
+            ));
+        }
     };
-    let content = format!("{location}.content");
+    let ty = spec
+        .names
+        .late_type(naming.key.clone(), &naming.base, &at)?;
+    let mut items = Vec::new();
+    let item = multipart_struct(spec, &ty, schema, &at, &naming, &mut items)?;
+    items.push(item);
+    Ok(BodyKind::Multipart { ty, items })
+}
+
+/// The binary upload, kept as its own construct: `multipart/form-data` with exactly one
+/// required `format: binary` property `file`, together with `application/octet-stream`
+/// of `type: string, format: binary`. Any other multipart body has named parts.
+fn is_upload_body(body: &RequestBody) -> bool {
     if body.content.len() != 2 {
-        let named = body
-            .content
-            .keys()
-            .find(|k| {
-                matches!(
-                    k.as_str(),
-                    "multipart/form-data" | "application/octet-stream"
-                )
-            })
-            .map_or_else(|| content.clone(), |k| format!("{content}.{k}"));
-        return Err(refuse(named));
+        return false;
     }
-    for (content_type, media) in &body.content {
-        let at = format!("{content}.{content_type}.schema");
+    body.content.iter().all(|(content_type, media)| {
         let Some(ReferenceOr::Item(schema)) = &media.schema else {
-            return Err(refuse(at));
+            return false;
         };
         match (content_type.as_str(), &schema.schema_kind) {
-            ("application/octet-stream", kind) if is_binary(kind) => {}
-            ("multipart/form-data", SchemaKind::Type(Type::Object(object)))
-                if object.required == ["file"]
+            ("application/octet-stream", kind) => is_binary(kind),
+            ("multipart/form-data", SchemaKind::Type(Type::Object(object))) => {
+                object.required == ["file"]
                     && object.properties.len() == 1
-                    && object.additional_properties.is_none() =>
-            {
-                match object.properties.get("file") {
-                    Some(ReferenceOr::Item(file)) if is_binary(&file.schema_kind) => {}
-                    _ => return Err(refuse(format!("{at}.properties.file"))),
-                }
+                    && object.additional_properties.is_none()
+                    && matches!(
+                        object.properties.get("file"),
+                        Some(ReferenceOr::Item(file)) if is_binary(&file.schema_kind)
+                    )
             }
-            _ => return Err(refuse(at)),
+            _ => false,
         }
-    }
-    Ok(BodyKind::Upload)
+    })
 }
 
 fn is_binary(kind: &SchemaKind) -> bool {
@@ -2137,7 +2192,7 @@ fn adapter_method(
     }
     if let Some(body) = &op.body {
         // The extractor, and how the handler's value is taken out of it.
-        let (extractor, value) = body_extractor(&body.kind, op);
+        let (extractor, value) = body_extractor(&body.kind, op, &spec.runtime);
         if body.required {
             params.push(quote! { body: #extractor });
             call.push(quote! { body #value });
@@ -2578,7 +2633,7 @@ fn several_types(
     let mut arms = Vec::new();
     for (name, content_type, kind) in variants {
         let ty = handler_type(kind, runtime);
-        let (extractor, value) = body_extractor(kind, op);
+        let (extractor, value) = body_extractor(kind, op, runtime);
         let doc = format!(" `{content_type}`");
         content_variants.push(quote! { #[doc = #doc] #name(#ty), });
         payload_variants.push(quote! { #name(#extractor), });
@@ -2754,6 +2809,9 @@ fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
                             }
                         }
                     });
+                }
+                BodyKind::Multipart { ty, items: types } if raw_seen.insert(ty.to_string()) => {
+                    items.extend(types.iter().cloned());
                 }
                 BodyKind::Text { raw, essence } | BodyKind::Bytes { raw, essence }
                     if raw_seen.insert(raw.to_string()) =>

@@ -63,14 +63,14 @@ fn path_templates_become_poem_paths() {
 }
 
 #[test]
-fn a_multipart_body_is_refused_at_its_location() {
+fn a_multipart_type_other_than_form_data_is_refused_at_its_location() {
     let op = GOOD_OP.replace(
         "application/json:\n            schema: {$ref",
-        "multipart/form-data:\n            schema: {$ref",
+        "multipart/related:\n            schema: {$ref",
     );
     let message = refusal(&spec_with(&op, ""));
     assert!(
-        message.contains("paths./v1/things.post.requestBody.content.multipart/form-data"),
+        message.contains("paths./v1/things.post.requestBody.content.multipart/related"),
         "{message}"
     );
 }
@@ -233,29 +233,33 @@ fn a_binary_upload_and_an_image_response_are_generated() {
 }
 
 #[test]
-fn a_multipart_body_with_another_field_is_refused() {
-    let op = UPLOAD_OP.replace(
-        "                file: {type: string, format: binary, description: f}",
-        "                file: {type: string, format: binary, description: f}\n                note: {type: string, description: n}",
-    );
-    let message = refusal(&spec_with(&op, ""));
+fn an_upload_with_another_field_is_a_multipart_body_of_named_parts() {
+    let op = UPLOAD_OP
+        .replace("      x-max-body-bytes: 1000\n", "")
+        .replace(
+            "                file: {type: string, format: binary, description: f}",
+            "                file: {type: string, format: binary, description: f}\n                note: {type: string, description: n}",
+        );
+    let code = generate(&spec_with(&op, ""), &Options::default()).expect("generates");
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(
-        message.contains("requestBody.content.multipart/form-data.schema"),
-        "{message}"
+        code.contains("MultipartFormData(apiary_runtime::SpecMultipart<CreateThingRequest>)"),
+        "{code}"
     );
+    assert!(code.contains("pubnote:Option<String>"), "{code}");
 }
 
 #[test]
-fn a_multipart_file_that_is_not_binary_is_refused() {
-    let op = UPLOAD_OP.replace(
-        "file: {type: string, format: binary, description: f}",
-        "file: {type: string, description: f}",
-    );
-    let message = refusal(&spec_with(&op, ""));
-    assert!(
-        message.contains("multipart/form-data.schema.properties.file"),
-        "{message}"
-    );
+fn a_file_part_that_is_not_binary_is_text() {
+    let op = UPLOAD_OP
+        .replace("      x-max-body-bytes: 1000\n", "")
+        .replace(
+            "file: {type: string, format: binary, description: f}",
+            "file: {type: string, description: f}",
+        );
+    let code = generate(&spec_with(&op, ""), &Options::default()).expect("generates");
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(code.contains("pubfile:String,"), "{code}");
 }
 
 #[test]
