@@ -7,10 +7,9 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use poem::{Request, RequestBody, http::StatusCode};
 use poem_openapi::{
-    ApiExtractor, ApiExtractorType, ExtractParamOptions,
     error::ContentTypeError,
     payload::{ParsePayload, Payload},
-    registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry},
+    registry::{MetaSchemaRef, Registry},
     types::{ParseFromJSON, Type},
 };
 use serde_json::Value;
@@ -22,6 +21,13 @@ use crate::unique_keys::{self, JsonBodyError};
 /// The largest request body accepted, attached to every request by the app.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
+
+impl BodyLimit {
+    /// The limit attached to `request`; none attached means no limit.
+    pub fn of(request: &Request) -> usize {
+        request.data::<Self>().map_or(usize::MAX, |limit| limit.0)
+    }
+}
 
 /// The 413 for a request body over `limit` bytes, whether its declared length says so or
 /// it passes the limit while it streams in.
@@ -101,8 +107,7 @@ impl<T: ParseFromJSON + SpecSchema> ParsePayload for SpecJson<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let limit = request.data::<BodyLimit>().map_or(usize::MAX, |l| l.0);
-        let bytes = read_limited(body.take()?, limit).await?;
+        let bytes = read_limited(body.take()?, BodyLimit::of(request)).await?;
         if bytes.is_empty() {
             return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
@@ -143,35 +148,47 @@ impl<T: ParseFromJSON + SpecSchema> ParsePayload for SpecJson<T> {
     }
 }
 
-impl<'a, T: ParseFromJSON + SpecSchema + Type> ApiExtractor<'a> for SpecJson<T> {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+/// `ApiExtractor` for a payload type that is an operation's whole request body: the
+/// body it reads is the one media type its `Payload` names, parsed by
+/// [`parse_if_its_type`].
+macro_rules! body_extractor {
+    ([$($generics:tt)*] $payload:ty) => {
+        impl<'a, $($generics)*> poem_openapi::ApiExtractor<'a> for $payload {
+            const TYPES: &'static [poem_openapi::ApiExtractorType] =
+                &[poem_openapi::ApiExtractorType::RequestObject];
 
-    type ParamType = ();
-    type ParamRawType = ();
+            type ParamType = ();
+            type ParamRawType = ();
 
-    fn register(registry: &mut Registry) {
-        <Self as Payload>::register(registry);
-    }
+            fn register(registry: &mut poem_openapi::registry::Registry) {
+                <Self as poem_openapi::payload::Payload>::register(registry);
+            }
 
-    fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: vec![MetaMediaType {
-                content_type: <Self as Payload>::CONTENT_TYPE,
-                schema: <Self as Payload>::schema_ref(),
-            }],
-            required: true,
-        })
-    }
+            fn request_meta() -> Option<poem_openapi::registry::MetaRequest> {
+                Some(poem_openapi::registry::MetaRequest {
+                    description: None,
+                    content: vec![poem_openapi::registry::MetaMediaType {
+                        content_type: <Self as poem_openapi::payload::Payload>::CONTENT_TYPE,
+                        schema: <Self as poem_openapi::payload::Payload>::schema_ref(),
+                    }],
+                    required: true,
+                })
+            }
 
-    async fn from_request(
-        request: &'a Request,
-        body: &mut RequestBody,
-        _param_opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
-        parse_if_its_type(request, body).await
-    }
+            async fn from_request(
+                request: &'a poem::Request,
+                body: &mut poem::RequestBody,
+                _param_opts: poem_openapi::ExtractParamOptions<Self::ParamType>,
+            ) -> poem::Result<Self> {
+                $crate::body::parse_if_its_type(request, body).await
+            }
+        }
+    };
 }
+pub(crate) use body_extractor;
+
+body_extractor!([T: ParseFromJSON + SpecSchema + Type] SpecJson<T>);
+
 /// A payload read as the extractor of a request body: parsed when the request's
 /// `Content-Type` is one it reads, a 415 when it is another, and a 415 when there is none.
 pub(crate) async fn parse_if_its_type<P: Payload + ParsePayload>(

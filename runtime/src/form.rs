@@ -21,14 +21,13 @@ use poem::{
     http::{HeaderValue, StatusCode, header},
 };
 use poem_openapi::{
-    ApiExtractor, ApiExtractorType, ExtractParamOptions,
     payload::{ParsePayload, Payload},
-    registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry},
+    registry::{MetaSchemaRef, Registry},
     types::Type,
 };
 use serde::de::DeserializeOwned;
 
-use crate::body::{BodyLimit, parse_if_its_type, read_limited};
+use crate::body::{BodyLimit, body_extractor, read_limited};
 use crate::problem::Refusal;
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -127,14 +126,12 @@ impl<T: Type + DeserializeOwned, R: FormRefusal> ParsePayload for SpecForm<T, R>
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let limit = request.data::<BodyLimit>().map_or(usize::MAX, |l| l.0);
-        let bytes =
-            read_limited(body.take()?, limit)
-                .await
-                .map_err(|error| match error.status {
-                    StatusCode::PAYLOAD_TOO_LARGE => error.into(),
-                    _ => R::refuse("the body could not be read"),
-                })?;
+        let bytes = read_limited(body.take()?, BodyLimit::of(request))
+            .await
+            .map_err(|error| match error.status {
+                StatusCode::PAYLOAD_TOO_LARGE => error.into(),
+                _ => R::refuse("the body could not be read"),
+            })?;
         parse(&bytes)
             .map(|value| Self(value, PhantomData))
             .map_err(|reason| R::refuse(&reason))
@@ -172,35 +169,7 @@ fn not_utf8(bytes: &[u8]) -> Option<String> {
         })
 }
 
-impl<'a, T: Type + DeserializeOwned, R: FormRefusal> ApiExtractor<'a> for SpecForm<T, R> {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
-
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        <Self as Payload>::register(registry);
-    }
-
-    fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: vec![MetaMediaType {
-                content_type: FORM,
-                schema: <Self as Payload>::schema_ref(),
-            }],
-            required: true,
-        })
-    }
-
-    async fn from_request(
-        request: &'a Request,
-        body: &mut RequestBody,
-        _param_opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
-        parse_if_its_type(request, body).await
-    }
-}
+body_extractor!([T: Type + DeserializeOwned, R: FormRefusal] SpecForm<T, R>);
 
 #[cfg(test)]
 mod tests {

@@ -11,12 +11,11 @@ use std::sync::{
 use futures_util::StreamExt;
 use poem::{Request, RequestBody};
 use poem_openapi::{
-    ApiExtractor, ApiExtractorType, ExtractParamOptions,
     payload::{ParsePayload, Payload},
-    registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry},
+    registry::{MetaSchemaRef, Registry},
 };
 
-use crate::body::{BodyLimit, body_too_large, parse_if_its_type};
+use crate::body::{BodyLimit, body_extractor, body_too_large};
 
 /// The parts of a multipart body, read by `T` from a stream cut at the body limit.
 #[derive(Debug)]
@@ -42,7 +41,7 @@ impl<T: Payload + ParsePayload> ParsePayload for SpecMultipart<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let limit = request.data::<BodyLimit>().map_or(usize::MAX, |l| l.0);
+        let limit = BodyLimit::of(request);
         let over = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&over);
         // The chunks as they come, until one passes the limit: that one is an error
@@ -76,35 +75,7 @@ impl<T: Payload + ParsePayload> ParsePayload for SpecMultipart<T> {
     }
 }
 
-impl<'a, T: Payload + ParsePayload> ApiExtractor<'a> for SpecMultipart<T> {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
-
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        <Self as Payload>::register(registry);
-    }
-
-    fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: vec![MetaMediaType {
-                content_type: <Self as Payload>::CONTENT_TYPE,
-                schema: <Self as Payload>::schema_ref(),
-            }],
-            required: true,
-        })
-    }
-
-    async fn from_request(
-        request: &'a Request,
-        body: &mut RequestBody,
-        _param_opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
-        parse_if_its_type(request, body).await
-    }
-}
+body_extractor!([T: Payload + ParsePayload] SpecMultipart<T>);
 
 #[cfg(test)]
 mod tests {

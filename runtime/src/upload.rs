@@ -73,7 +73,7 @@ impl<'a> ApiExtractor<'a> for Upload {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        let limit = request.data::<BodyLimit>().map_or(usize::MAX, |l| l.0);
+        let limit = BodyLimit::of(request);
         let Some(content_type) = request.content_type() else {
             return Err(ContentTypeError::ExpectContentType.into());
         };
