@@ -81,6 +81,33 @@ fn each_spec_gets_a_line_and_the_summary_counts_them() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A spec the generator reads past a mistake in compiles, and the warning goes to
+/// stderr with its location, leaving stdout one line per spec.
+#[test]
+fn warnings_go_to_stderr_with_their_location() {
+    let dir = folder("warned");
+    let spec = GOOD.replace(
+        "        name: {type: string}",
+        "        name: {type: string}\n      required: [name, missing]",
+    );
+    std::fs::write(dir.join("warned.yaml"), spec).expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_corpus"))
+        .arg(dir.join("warned.yaml"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    let file = dir.join("warned.yaml").display().to_string();
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let warning = stderr
+        .lines()
+        .find(|line| line.starts_with(&format!("{file}: warning at components.schemas.Thing")))
+        .unwrap_or_else(|| panic!("no warning line in: {stderr}"));
+    assert!(warning.contains("missing"), "{warning}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_run_succeeds_when_every_spec_compiled() {
     let dir = folder("good");

@@ -5,6 +5,8 @@
 //! `cargo run --release -p apiary-codegen --bin corpus -- PATH...` takes files or folders
 //! of `.yaml`, `.yml` and `.json` specs. The exit status is 0 only when every spec's
 //! code compiled. Each spec goes through [`check`], which returns one [`Outcome`].
+//! The mistakes the generator read past rather than refused go to stderr, one line
+//! each (`FILE: warning at LOCATION: MESSAGE`), so stdout keeps one line per spec.
 //!
 //! The generated code is checked (`cargo check`) as the `src/lib.rs` of a throwaway crate
 //! depending on `apiary-runtime` and the crates the generated code names (poem,
@@ -16,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use apiary_codegen::{Options, SpecError, generate, parse};
+use apiary_codegen::{Options, SpecError, generate_with_warnings, parse};
 
 /// What happened to one spec.
 enum Outcome {
@@ -54,7 +56,14 @@ fn main() -> ExitCode {
     let (mut compiled, mut refused, mut panicked, mut failed) = (0, 0, 0, 0);
     for file in &files {
         let name = file.display();
-        match check(file, &checker) {
+        let (outcome, warnings) = check(file, &checker);
+        for warning in warnings {
+            eprintln!(
+                "{name}: warning at {}: {}",
+                warning.location, warning.message
+            );
+        }
+        match outcome {
             Outcome::Compiled {
                 operations,
                 seconds,
@@ -114,30 +123,39 @@ fn is_spec_file(path: &Path) -> bool {
 }
 
 /// Runs the generator on one spec, catching a panic as an outcome of its own, and
-/// compiles the code it generated.
-fn check(file: &Path, checker: &Checker) -> Outcome {
+/// compiles the code it generated; with the generator's warnings.
+fn check(file: &Path, checker: &Checker) -> (Outcome, Vec<SpecError>) {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
-        Err(error) => return Outcome::Refused(SpecError::new("(file)", error.to_string())),
+        Err(error) => {
+            let error = SpecError::new("(file)", error.to_string());
+            return (Outcome::Refused(error), Vec::new());
+        }
     };
     let started = Instant::now();
     // The default hook would print each caught panic to stderr; the outcome line says it.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(|| generate(&text, &Options::default()));
+    let result = std::panic::catch_unwind(|| generate_with_warnings(&text, &Options::default()));
     std::panic::set_hook(hook);
-    let code = match result {
-        Ok(Ok(code)) => code,
-        Ok(Err(error)) => return Outcome::Refused(error),
-        Err(payload) => return Outcome::Panicked(panic_message(payload.as_ref())),
+    let (code, warnings) = match result {
+        Ok(Ok(generated)) => generated,
+        Ok(Err(error)) => return (Outcome::Refused(error), Vec::new()),
+        Err(payload) => {
+            return (
+                Outcome::Panicked(panic_message(payload.as_ref())),
+                Vec::new(),
+            );
+        }
     };
-    match checker.compile(&code) {
+    let outcome = match checker.compile(&code) {
         Ok(()) => Outcome::Compiled {
             operations: operation_count(&text),
             seconds: started.elapsed().as_secs_f64(),
         },
         Err(error) => Outcome::DoesNotCompile(error),
-    }
+    };
+    (outcome, warnings)
 }
 
 /// A throwaway crate whose `src/lib.rs` is each spec's generated code in turn.
