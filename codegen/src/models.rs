@@ -18,6 +18,7 @@
 //! lets a 422 list every offending field at once. A model therefore accepts every
 //! instance its schema accepts.
 
+use chrono::Datelike;
 use indexmap::IndexMap;
 use openapiv3::{
     AdditionalProperties, AnySchema, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
@@ -709,8 +710,100 @@ pub(crate) fn default_value(
             let text = value.to_string();
             quote! { serde_json::from_str(#text).unwrap_or_default() }
         }
-        _ => return Ok(None),
+        "chrono :: NaiveDate" => {
+            let text = value.as_str().ok_or_else(wrong)?;
+            let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| wrong())?;
+            let (year, month, day) = (date.year(), date.month(), date.day());
+            // Checked above, so the fallback is never taken.
+            quote! { chrono::NaiveDate::from_ymd_opt(#year, #month, #day).unwrap_or_default() }
+        }
+        "chrono :: DateTime < chrono :: Utc >" => {
+            let text = value.as_str().ok_or_else(wrong)?;
+            let at = chrono::DateTime::parse_from_rfc3339(text).map_err(|_| wrong())?;
+            let (seconds, nanos) = (at.timestamp(), at.timestamp_subsec_nanos());
+            quote! { chrono::DateTime::from_timestamp(#seconds, #nanos).unwrap_or_default() }
+        }
+        "uuid :: Uuid" => {
+            let text = value.as_str().ok_or_else(wrong)?;
+            let id = uuid::Uuid::parse_str(text).map_err(|_| wrong())?.as_u128();
+            let literal = proc_macro2::Literal::u128_unsuffixed(id);
+            quote! { uuid::Uuid::from_u128(#literal) }
+        }
+        _ => {
+            let items_ty = generic_argument(ty, "Vec");
+            let values_ty = generic_argument(ty, "std :: collections :: HashMap < String ,");
+            match (items_ty, values_ty, value) {
+                (Some(items_ty), _, serde_json::Value::Array(items)) => {
+                    let items_data = data.and_then(array_items);
+                    let mut written = Vec::with_capacity(items.len());
+                    for (index, item) in items.iter().enumerate() {
+                        let item_location = format!("{location}.default[{index}]");
+                        let Some(item) =
+                            default_value(item, &items_ty, items_data, subject, &item_location)?
+                        else {
+                            return Ok(None);
+                        };
+                        written.push(item);
+                    }
+                    quote! { vec![#(#written),*] }
+                }
+                (_, Some(values_ty), serde_json::Value::Object(entries)) => {
+                    let values_data = data.and_then(map_values);
+                    let mut written = Vec::with_capacity(entries.len());
+                    for (key, entry) in entries {
+                        let entry_location = format!("{location}.default.{key}");
+                        let Some(entry) =
+                            default_value(entry, &values_ty, values_data, subject, &entry_location)?
+                        else {
+                            return Ok(None);
+                        };
+                        written.push(quote! { (String::from(#key), #entry) });
+                    }
+                    quote! { std::collections::HashMap::from([#(#written),*]) }
+                }
+                (Some(_), _, _) | (_, Some(_), _) => return Err(wrong()),
+                _ => return Ok(None),
+            }
+        }
     }))
+}
+
+/// The type argument of `ty` when it is `outer<T>`, `outer` being the tokens' text up
+/// to the argument (`Vec`, or `std :: collections :: HashMap < String ,` for a map).
+fn generic_argument(ty: &TokenStream, outer: &str) -> Option<TokenStream> {
+    let text = ty.to_string();
+    let inner = text.strip_prefix(outer)?.trim_start();
+    let inner = if outer.ends_with(',') {
+        inner.strip_suffix('>')?
+    } else {
+        inner.strip_prefix('<')?.strip_suffix('>')?
+    };
+    inner.trim().parse().ok()
+}
+
+/// The inline schema of an array's items (a `$ref` is read by its type alone).
+fn array_items(schema: &Schema) -> Option<&Schema> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Array(array)) => match array.items.as_ref()? {
+            ReferenceOr::Item(items) => Some(items),
+            ReferenceOr::Reference { .. } => None,
+        },
+        _ => None,
+    }
+}
+
+/// The inline schema of a map's values.
+fn map_values(schema: &Schema) -> Option<&Schema> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => match object.additional_properties.as_ref()? {
+            openapiv3::AdditionalProperties::Schema(values) => match values.as_ref() {
+                ReferenceOr::Item(values) => Some(values),
+                ReferenceOr::Reference { .. } => None,
+            },
+            openapiv3::AdditionalProperties::Any(_) => None,
+        },
+        _ => None,
+    }
 }
 
 /// A property's Rust type and how it appears on the wire.

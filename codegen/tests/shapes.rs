@@ -254,6 +254,68 @@ fn defaults_fill_absent_properties() {
 }
 
 #[test]
+fn defaults_of_arrays_maps_dates_and_uuids_fill_absent_properties() {
+    let code = code();
+    let expected = [
+        (
+            "keywords",
+            "Vec<String>",
+            "vec![String::from(\"new\"), String::from(\"small\")]",
+        ),
+        ("sizes", "Vec<PetSizes>", "vec![PetSizes::M]"),
+        (
+            "weights",
+            "std::collections::HashMap<String, i64>",
+            "std::collections::HashMap::from([(String::from(\"kg\"), 3)])",
+        ),
+        (
+            "born",
+            "chrono::NaiveDate",
+            "chrono::NaiveDate::from_ymd_opt(2020i32, 2u32, 29u32).unwrap_or_default()",
+        ),
+        (
+            "seen",
+            "chrono::DateTime<chrono::Utc>",
+            "chrono::DateTime::from_timestamp(1614830767i64, 500000000u32).unwrap_or_default()",
+        ),
+        (
+            "chip",
+            "uuid::Uuid",
+            "uuid::Uuid::from_u128(138101147531900207301164854559698313416)",
+        ),
+        ("empty", "Vec<i64>", "vec![]"),
+    ];
+    for (name, ty, value) in expected {
+        let declared = field(&code, "pub struct Pet {", name);
+        assert!(
+            declared.contains(&format!("default = \"Pet::default_{name}\"")),
+            "{declared}"
+        );
+        assert!(declared.ends_with(&format!("pub {name}: {ty}")), "{declared}");
+        let function = format!("fn default_{name}() -> {ty} {{\n        {value}\n    }}");
+        assert!(code.contains(&function), "no `{function}` in:\n{code}");
+    }
+}
+
+#[test]
+fn a_default_that_is_not_a_date_or_an_array_is_refused() {
+    for (from, to, location) in [
+        ("default: \"2020-02-29\"", "default: \"2021-02-29\"", "born"),
+        ("default: [m]", "default: m", "sizes"),
+        ("default: [new, small]", "default: [new, 3]", "keywords"),
+    ] {
+        let spec = SHAPES.replace(from, to);
+        let error = generate(&spec, &Options::default()).expect_err("refused");
+        assert!(
+            error
+                .location
+                .starts_with(&format!("components.schemas.Pet.properties.{location}.default")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
 fn a_default_of_the_wrong_type_is_refused() {
     let spec = SHAPES.replace(
         "limit: {type: integer, default: 10}",
