@@ -4,7 +4,10 @@
 use std::{env, fs, path::PathBuf, process::ExitCode};
 
 /// Each spec file and the file its generated code is written to.
-const SPECS: &[(&str, &str)] = &[("oai-petstore-expanded.yaml", "expanded.rs")];
+const SPECS: &[(&str, &str)] = &[
+    ("oai-petstore-expanded.yaml", "expanded.rs"),
+    ("swagger-petstore3.yaml", "petstore3.rs"),
+];
 
 fn main() -> ExitCode {
     let specs = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join("specs");
