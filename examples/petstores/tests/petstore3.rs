@@ -612,3 +612,22 @@ async fn form_bodies_take_one_scalar_per_field() {
         "The body could not be parsed: invalid digit found in string."
     );
 }
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_problems() {
+    let store = Petstore::start().await;
+    store.add(doggie()).await;
+    let limit = apiary_petstores::petstore3::MAX_BODY_BYTES;
+    let upload = |size: usize| {
+        store
+            .post("/pet/1/uploadImage")
+            .header("authorization", FULL)
+            .header("content-type", "application/octet-stream")
+            .body(vec![7u8; size])
+    };
+    assert_eq!(send(upload(limit)).await.status(), StatusCode::OK);
+    problem(upload(limit + 1), StatusCode::PAYLOAD_TOO_LARGE).await;
+    let long_name = json!({"name": "x".repeat(limit), "photoUrls": []});
+    let post = store.post("/pet").header("authorization", FULL);
+    problem(post.json(&long_name), StatusCode::PAYLOAD_TOO_LARGE).await;
+}

@@ -15,11 +15,15 @@ use std::{
     sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
 
+use apiary_runtime::BodyLimit;
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::OpenApiService;
 
 use crate::auth::Credentials;
 use crate::generated::petstore3::{OPERATIONS, Order, Pet, User, api_adapters};
+
+/// The largest request body the server reads (an image upload included): a 413 over it.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Everything the store holds.
 #[derive(Debug, Default)]
@@ -73,5 +77,11 @@ pub fn app(credentials: Credentials) -> impl Endpoint<Output = Response> {
         "1.0.27",
     );
     let templates = OPERATIONS.iter().map(|operation| operation.path).collect();
-    crate::edge::with_problems(Route::new().nest("/", api).data(credentials), templates)
+    crate::edge::with_problems(
+        Route::new()
+            .nest("/", api)
+            .data(credentials)
+            .data(BodyLimit(MAX_BODY_BYTES)),
+        templates,
+    )
 }
