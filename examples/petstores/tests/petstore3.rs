@@ -169,6 +169,17 @@ async fn a_pet_is_fetched_with_either_the_api_key_or_the_token() {
         StatusCode::FORBIDDEN,
     )
     .await;
+    // Either alternative is enough: a wrong key beside a valid token, or the reverse.
+    let both = store
+        .get("/pet/1")
+        .header("api_key", "wrong")
+        .header("authorization", FULL);
+    assert_eq!(json_of(both).await, expected);
+    let both = store
+        .get("/pet/1")
+        .header("api_key", KEY)
+        .header("authorization", READ_ONLY);
+    assert_eq!(json_of(both).await, expected);
 
     assert_eq!(
         bare_status(store.get("/pet/2").header("api_key", KEY)).await,
@@ -433,6 +444,15 @@ async fn orders_are_placed_in_json_form_or_xml_and_counted_in_the_inventory() {
         json!({"id": 11, "petId": 1, "quantity": 3, "status": "delivered"})
     );
 
+    let not_an_order = store
+        .post("/store/order")
+        .header("content-type", "application/xml")
+        .body("<order><quantity>many</quantity></order>");
+    assert_eq!(
+        bare_status(not_an_order).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
     // The order as its 200 documents it in XML.
     let fetched = send(store.get("/store/order/2")).await;
     assert_eq!(fetched.status(), StatusCode::OK);
@@ -500,6 +520,8 @@ async fn users_are_created_logged_in_updated_and_deleted() {
         .post("/user/createWithList")
         .json(&json!([{"username": "ann"}]));
     assert_eq!(bare_status(taken).await, StatusCode::UNPROCESSABLE_ENTITY);
+    let nobody = store.post("/user/createWithList");
+    assert_eq!(bare_status(nobody).await, StatusCode::BAD_REQUEST);
     let listed = store
         .post("/user/createWithList")
         .json(&json!([{"username": 5}]));
