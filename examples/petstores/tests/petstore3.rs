@@ -185,6 +185,12 @@ async fn a_pet_is_fetched_with_either_the_api_key_or_the_token() {
         bare_status(store.get("/pet/2").header("api_key", KEY)).await,
         StatusCode::NOT_FOUND
     );
+    // The handler does not see `Accept`: asked for XML, it still answers the JSON it chose.
+    let in_xml = store
+        .get("/pet/1")
+        .header("api_key", KEY)
+        .header("accept", "application/xml");
+    assert_eq!(json_of(in_xml).await, expected);
     let fields = invalid_fields(store.get("/pet/doggie").header("api_key", KEY)).await;
     assert_eq!(fields, ["petId"]);
 }
