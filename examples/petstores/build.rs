@@ -1,0 +1,45 @@
+//! Generates the server code of each spec under `specs/` into OUT_DIR, one file per spec
+//! (see `apiary-codegen`).
+
+use std::{env, fs, path::PathBuf, process::ExitCode};
+
+/// Each spec file and the file its generated code is written to.
+const SPECS: &[(&str, &str)] = &[
+    ("oai-petstore-expanded.yaml", "expanded.rs"),
+    ("swagger-petstore3.yaml", "petstore3.rs"),
+];
+
+fn main() -> ExitCode {
+    let specs = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join("specs");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
+    let options = apiary_codegen::Options {
+        principal: "crate::auth::Principal".to_string(),
+        ..apiary_codegen::Options::default()
+    };
+    let mut status = ExitCode::SUCCESS;
+    for (spec, out) in SPECS {
+        let spec_path = specs.join(spec);
+        println!("cargo::rerun-if-changed={}", spec_path.display());
+        let text = match fs::read_to_string(&spec_path) {
+            Ok(text) => text,
+            Err(e) => {
+                println!("cargo::error=cannot read {}: {e}", spec_path.display());
+                status = ExitCode::FAILURE;
+                continue;
+            }
+        };
+        match apiary_codegen::generate_with_warnings(&text, &options) {
+            Ok((code, warnings)) => {
+                for warning in warnings {
+                    println!("cargo::warning={}: {warning}", spec_path.display());
+                }
+                fs::write(out_dir.join(out), code).expect("OUT_DIR is writable");
+            }
+            Err(e) => {
+                println!("cargo::error={}: {e}", spec_path.display());
+                status = ExitCode::FAILURE;
+            }
+        }
+    }
+    status
+}
