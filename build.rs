@@ -25,7 +25,12 @@ fn main() -> ExitCode {
     match generated {
         Ok((code, warnings, json)) => {
             for warning in warnings {
-                println!("cargo::warning={}: {warning}", spec_path.display());
+                println!(
+                    "cargo::warning={}: at {}: {}",
+                    spec_path.display(),
+                    warning.location,
+                    warning.message
+                );
             }
             fs::write(out_dir.join("server.rs"), code).expect("OUT_DIR is writable");
             fs::write(out_dir.join("openapi.json"), json).expect("OUT_DIR is writable");

@@ -752,8 +752,13 @@ pub(crate) fn default_value(
                     let mut written = Vec::with_capacity(entries.len());
                     for (key, entry) in entries {
                         let entry_location = format!("{location}.default.{key}");
-                        let Some(entry) =
-                            default_value(entry, &values_ty, values_data, subject, &entry_location)?
+                        let Some(entry) = default_value(
+                            entry,
+                            &values_ty,
+                            values_data,
+                            subject,
+                            &entry_location,
+                        )?
                         else {
                             return Ok(None);
                         };

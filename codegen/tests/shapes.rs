@@ -291,7 +291,10 @@ fn defaults_of_arrays_maps_dates_and_uuids_fill_absent_properties() {
             declared.contains(&format!("default = \"Pet::default_{name}\"")),
             "{declared}"
         );
-        assert!(declared.ends_with(&format!("pub {name}: {ty}")), "{declared}");
+        assert!(
+            declared.ends_with(&format!("pub {name}: {ty}")),
+            "{declared}"
+        );
         let function = format!("fn default_{name}() -> {ty} {{\n        {value}\n    }}");
         assert!(code.contains(&function), "no `{function}` in:\n{code}");
     }
@@ -307,9 +310,9 @@ fn a_default_that_is_not_a_date_or_an_array_is_refused() {
         let spec = SHAPES.replace(from, to);
         let error = generate(&spec, &Options::default()).expect_err("refused");
         assert!(
-            error
-                .location
-                .starts_with(&format!("components.schemas.Pet.properties.{location}.default")),
+            error.location.starts_with(&format!(
+                "components.schemas.Pet.properties.{location}.default"
+            )),
             "{error}"
         );
     }

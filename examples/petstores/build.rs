@@ -1,5 +1,6 @@
-//! Generates the server code of each spec under `specs/` into OUT_DIR, one file per spec
-//! (see `apiary-codegen`).
+//! Generates the server code of each spec into OUT_DIR, one file per spec (see
+//! `apiary-codegen`). The specs are the generator's corpus copies in `codegen/corpus/`,
+//! kept as published.
 
 use std::{env, fs, path::PathBuf, process::ExitCode};
 
@@ -10,7 +11,12 @@ const SPECS: &[(&str, &str)] = &[
 ];
 
 fn main() -> ExitCode {
-    let specs = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join("specs");
+    let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let workspace = crate_dir
+        .ancestors()
+        .nth(2)
+        .expect("examples/petstores in the workspace");
+    let specs = workspace.join("codegen").join("corpus");
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
     let options = apiary_codegen::Options {
         principal: "crate::auth::Principal".to_string(),
@@ -31,7 +37,12 @@ fn main() -> ExitCode {
         match apiary_codegen::generate_with_warnings(&text, &options) {
             Ok((code, warnings)) => {
                 for warning in warnings {
-                    println!("cargo::warning={}: {warning}", spec_path.display());
+                    println!(
+                        "cargo::warning={}: at {}: {}",
+                        spec_path.display(),
+                        warning.location,
+                        warning.message
+                    );
                 }
                 fs::write(out_dir.join(out), code).expect("OUT_DIR is writable");
             }
