@@ -48,9 +48,10 @@ pub fn schema_ref_name(reference: &str, location: &str) -> Result<String> {
     Ok(escaped.replace("~1", "/").replace("~0", "~"))
 }
 
-/// A component name as a segment of a JSON pointer (`/` as `~1`, `~` as `~0`).
-fn pointer_segment(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
+/// `text` (a component's name, a path, a media type) as one reference token of a JSON
+/// pointer (`~` is `~0`, `/` is `~1`).
+pub(crate) fn pointer_token(text: &str) -> String {
+    text.replace('~', "~0").replace('/', "~1")
 }
 
 /// The type of the component a `$ref` points at, or an error naming `location`.
@@ -107,7 +108,7 @@ pub fn generate_models(spec: &Spec) -> Result<TokenStream> {
 fn named_schema(spec: &Spec, name: &str, schema: &Schema, location: &str) -> Result<TokenStream> {
     let ident = spec.names.schema(name, location)?;
     let doc = doc_attr(schema.schema_data.description.as_deref());
-    let pointer = format!("/components/schemas/{}", pointer_segment(name));
+    let pointer = format!("/components/schemas/{}", pointer_token(name));
     let spec_schema = quote! {
         impl SpecSchema for #ident {
             const POINTER: &'static str = #pointer;
@@ -1531,13 +1532,13 @@ fn part_type(
         }
         ReferenceOr::Item(inner) => inner,
     };
-    if is_file(inner) {
+    if is_binary(&inner.schema_kind) {
         return Ok(quote! { poem_openapi::types::multipart::Upload });
     }
     if let SchemaKind::Type(Type::Array(array)) = &inner.schema_kind {
         let item_location = format!("{location}.items");
         match &array.items {
-            Some(ReferenceOr::Item(item)) if is_file(item) => {
+            Some(ReferenceOr::Item(item)) if is_binary(&item.schema_kind) => {
                 return Ok(quote! { Vec<poem_openapi::types::multipart::Upload> });
             }
             Some(ReferenceOr::Item(item)) if is_scalar(item) => {
@@ -1552,10 +1553,10 @@ fn part_type(
     Ok(if is_scalar(inner) { ty } else { json(ty) })
 }
 
-/// A string of `format: binary`: a file part.
-fn is_file(schema: &Schema) -> bool {
+/// A string of `format: binary`: a file part, an upload, a binary response.
+pub(crate) fn is_binary(kind: &SchemaKind) -> bool {
     matches!(
-        &schema.schema_kind,
+        kind,
         SchemaKind::Type(Type::String(string))
             if string.enumeration.is_empty()
                 && matches!(string.format, VariantOrUnknownOrEmpty::Item(StringFormat::Binary))
