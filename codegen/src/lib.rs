@@ -35,8 +35,9 @@ pub struct Options {
     /// (with its refusals `AsProblem` and `AsOAuth`), `Json`, `Upload`, `ImageBytes`,
     /// `ParamPattern`, `rfc3339::serialize`, `SpecSchema` and `SpecDocument`,
     /// `authenticate` and `Credential`, `Failure`, `retry_after` and
-    /// `UndocumentedProblem`, `poem`, and, for text and byte request bodies, `BodyLimit`
-    /// and `body_too_large`.
+    /// `UndocumentedProblem`, `poem`, for text and byte request bodies, `BodyLimit` and
+    /// `body_too_large`, and, where a status offers several media types, `Accept` and
+    /// `not_acceptable`.
     pub runtime: String,
     /// The type every security scheme hands to the operations it secures; it
     /// implements the runtime's `Authenticate`, which checks the credential (and the

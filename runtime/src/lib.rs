@@ -2,16 +2,18 @@
 //! extractor, the form body extractor, the upload extractor, the extractor of multipart
 //! bodies with named parts, the JSON answer written by serde (with its timestamps
 //! written in one piece), the request context, the checks of
-//! parameter patterns, the reader of parameters of every style ([`SpecParam`]), and the
+//! parameter patterns, the reader of parameters of every style ([`SpecParam`]), the
+//! request's `Accept` for handlers that choose among media types ([`Accept`]), and the
 //! hooks an application implements: [`Authenticate`] for the principal a security
 //! scheme's credential stands for, [`UndocumentedProblem`] for a handler that answers
 //! with a status its operation does not document.
 //!
 //! The runtime knows nothing of the application: the spec document its validators
 //! compile from comes with the generated code ([`SpecDocument`], [`SpecSchema`]), and its
-//! own refusals (400, 413, 415, 422) are [`Refusal`]s, answered as RFC 9457
+//! own refusals (400, 406, 413, 415, 422) are [`Refusal`]s, answered as RFC 9457
 //! problem+json documents.
 
+mod accept;
 mod auth;
 mod body;
 pub mod context;
@@ -29,6 +31,7 @@ mod upload;
 /// The HTTP crate the generated code is built on, for the code that names its types.
 pub use poem;
 
+pub use accept::{Accept, not_acceptable};
 pub use auth::{Authenticate, Credential, Presented, Unverified, authenticate};
 pub use body::{BodyLimit, SpecJson, body_too_large};
 pub use form::{AsOAuth, AsProblem, FormRefusal, OAuthInvalidRequest, SpecForm};

@@ -161,6 +161,14 @@ pub enum BodyKind {
     },
 }
 
+/// Whether the handler chooses among several media types for a status: it then gets the
+/// request's `Accept`, and an answer of a type `Accept` excludes is refused with a 406.
+pub fn negotiates(responses: &[Variant]) -> bool {
+    responses
+        .iter()
+        .any(|r| r.payload.as_ref().is_some_and(|p| !p.variants.is_empty()))
+}
+
 /// Which statuses a response variant answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

@@ -9,7 +9,7 @@ mod responses;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Op, Param, ParamIn};
+use super::{Op, Param, ParamIn, negotiates};
 use crate::error::Result;
 use crate::{Spec, doc_attr};
 use bodies::{body_extractor, body_types, handler_type, optional_body_ident};
@@ -185,6 +185,9 @@ fn trait_method(
         let ty = &auth.handler_ty;
         args.push(quote! { auth: #ty });
     }
+    if negotiates(&op.responses) {
+        args.push(quote! { accept: #runtime::Accept });
+    }
     for param in &op.params {
         let name = &param.ident;
         let ty = &param.ty;
@@ -248,11 +251,15 @@ fn adapter_method(
         call.push(take.clone());
     }
     let runtime = &spec.runtime;
+    let negotiates = negotiates(&op.responses);
+    if negotiates {
+        call.push(quote! { accept.clone() });
+    }
+    if negotiates || op.params.iter().any(|p| p.raw.is_some()) {
+        params.push(quote! { request: &poem::Request });
+    }
     let mut statics = Vec::new();
     for param in op.params.iter().filter(|p| p.raw.is_some()) {
-        if statics.is_empty() {
-            params.push(quote! { request: &poem::Request });
-        }
         let raw = param.raw.as_ref().expect("a raw parameter");
         let name = &param.name;
         let ident = param_static(param);
@@ -350,6 +357,29 @@ fn adapter_method(
             params.push(quote! { body: #optional<#extractor> });
             call.push(quote! { body.0.map(|body| body #value) });
         }
+    }
+    if negotiates {
+        // The handler chose the media type; one the request's `Accept` excludes is a 406.
+        let checked = if has_range(op) {
+            quote! { answer.check_status() }
+        } else {
+            quote! { Ok(answer) }
+        };
+        return Ok(quote! {
+            #doc
+            #[oai(path = #poem_path, method = #method, operation_id = #op_id, tag = #tag #deprecated)]
+            async fn #ident(&self, #(#params),*) -> poem::Result<#response> {
+                #(#statics)*
+                let accept = #runtime::Accept::from_request(request);
+                let answer = self.0.#handler(#(#call),*).await;
+                if let Some(media_type) = answer.media_type() {
+                    if !accept.admits(media_type) {
+                        return Err(#runtime::not_acceptable(media_type).into());
+                    }
+                }
+                #checked
+            }
+        });
     }
     let (output, answer) = match (has_range(op), statics.is_empty()) {
         (true, _) => (

@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::{helper_ident, response_ident};
 use crate::error::Result;
-use crate::operations::{Op, Payload, Status};
+use crate::operations::{Op, Payload, Status, negotiates};
 use crate::{Spec, doc_attr};
 
 pub(super) fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
@@ -160,6 +160,7 @@ pub(super) fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
             }
         }
     });
+    let media_type = media_type_method(op);
     Ok(quote! {
         #doc
         #[derive(Debug, poem_openapi::ApiResponse)]
@@ -167,6 +168,50 @@ pub(super) fn response_enum(spec: &Spec, op: &Op) -> Result<TokenStream> {
 
         #from_problem
         #check_status
+        #media_type
+    })
+}
+
+/// For an operation whose handler chooses among media types: the media type of the
+/// content it chose, which the adapter checks against the request's `Accept`.
+fn media_type_method(op: &Op) -> Option<TokenStream> {
+    if !negotiates(&op.responses) {
+        return None;
+    }
+    let ident = response_ident(op);
+    let mut arms = Vec::new();
+    for variant in &op.responses {
+        let Some(payload) = &variant.payload else {
+            continue;
+        };
+        let name = &variant.ident;
+        if payload.variants.is_empty() {
+            let ct = &payload.content_type;
+            arms.push(quote! { Self::#name(..) => Some(#ct), });
+            continue;
+        }
+        // A ranged or `default` variant's first field is its status.
+        let pattern = match variant.status {
+            Status::Code(_) => quote! { Self::#name(content, ..) },
+            Status::Range(_) | Status::Default => quote! { Self::#name(_, content, ..) },
+        };
+        let content = &payload.ty;
+        let choices = payload.variants.iter().map(|(choice, payload)| {
+            let ct = &payload.content_type;
+            quote! { #content::#choice(..) => Some(#ct), }
+        });
+        arms.push(quote! { #pattern => match content { #(#choices)* }, });
+    }
+    Some(quote! {
+        impl #ident {
+            /// The media type of this answer's content; None when it has none.
+            pub fn media_type(&self) -> Option<&'static str> {
+                match self {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+        }
     })
 }
 

@@ -7,7 +7,7 @@ pub(super) mod responses;
 
 use openapiv3::{Operation, Parameter, ReferenceOr};
 
-use super::{Body, BodyKind, Op, ParamIn};
+use super::{Body, BodyKind, Op, ParamIn, negotiates};
 use crate::Spec;
 use crate::error::{Result, SpecError};
 use crate::models::pointer_token;
@@ -143,16 +143,6 @@ fn read_operation(
         )?);
     }
     read_params.sort_by_key(|p| p.location);
-    // Arguments sit beside `auth` and `body` in the trait method and the adapter.
-    let mut arguments = Namer::with_reserved(&["auth", "body", "request"]);
-    for (index, param) in read_params.iter_mut().enumerate() {
-        let name = arguments.name(
-            &param.name,
-            Case::Value,
-            &fallback(&param.name, index, Case::Value),
-        );
-        param.ident = crate::names::ident(&name, &format!("{location}.parameters"))?;
-    }
     for segment in path.split('/') {
         if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
             && !read_params
@@ -190,6 +180,22 @@ fn read_operation(
         }
     };
     let responses = read_responses(spec, &handler, op, location, &mut extra)?;
+    // Arguments sit beside `auth`, `body` and, where the handler chooses among media
+    // types, `accept`, in the trait method and the adapter.
+    let reserved: &[&str] = if negotiates(&responses) {
+        &["accept", "auth", "body", "request"]
+    } else {
+        &["auth", "body", "request"]
+    };
+    let mut arguments = Namer::with_reserved(reserved);
+    for (index, param) in read_params.iter_mut().enumerate() {
+        let name = arguments.name(
+            &param.name,
+            Case::Value,
+            &fallback(&param.name, index, Case::Value),
+        );
+        param.ident = crate::names::ident(&name, &format!("{location}.parameters"))?;
+    }
     let statuses: Vec<u16> = responses.iter().filter_map(|r| r.status.code()).collect();
     let rate_limit = crate::extensions::rate_limit(op, &statuses, location)?;
     let deprecation = crate::extensions::deprecation(op, location)?;
