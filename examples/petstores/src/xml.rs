@@ -237,3 +237,10 @@ pub fn write_user(user: &User) -> String {
     xml.push_str("</user>");
     xml
 }
+
+/// `text` as a `<string>` document (an XML answer whose schema is a plain string).
+pub fn write_string(text: &str) -> String {
+    let mut xml = String::new();
+    push(&mut xml, "string", Some(&text));
+    xml
+}

@@ -185,12 +185,32 @@ async fn a_pet_is_fetched_with_either_the_api_key_or_the_token() {
         bare_status(store.get("/pet/2").header("api_key", KEY)).await,
         StatusCode::NOT_FOUND
     );
-    // The handler does not see `Accept`: asked for XML, it still answers the JSON it chose.
+    // The answer is the media type `Accept` prefers; one it excludes is a 406.
     let in_xml = store
         .get("/pet/1")
         .header("api_key", KEY)
-        .header("accept", "application/xml");
-    assert_eq!(json_of(in_xml).await, expected);
+        .header("accept", "application/json;q=0.5, application/xml");
+    let in_xml = send(in_xml).await;
+    assert_eq!(in_xml.status(), StatusCode::OK);
+    assert_eq!(in_xml.headers()["content-type"], "application/xml");
+    assert!(
+        in_xml
+            .text()
+            .await
+            .unwrap()
+            .starts_with("<pet><id>1</id><name>doggie</name>"),
+        "a pet in XML"
+    );
+    let either = store
+        .get("/pet/1")
+        .header("api_key", KEY)
+        .header("accept", "application/*");
+    assert_eq!(json_of(either).await, expected);
+    let neither = store
+        .get("/pet/1")
+        .header("api_key", KEY)
+        .header("accept", "text/html");
+    problem(neither, StatusCode::NOT_ACCEPTABLE).await;
     let fields = invalid_fields(store.get("/pet/doggie").header("api_key", KEY)).await;
     assert_eq!(fields, ["petId"]);
 }
@@ -235,7 +255,7 @@ async fn json_pet_bodies_are_validated_and_replace_the_stored_pet() {
 }
 
 #[tokio::test]
-async fn xml_pet_bodies_are_answered_in_xml() {
+async fn xml_pet_bodies_are_read_and_answered_in_xml_when_accept_asks() {
     let store = Petstore::start().await;
     let xml = "<?xml version=\"1.0\"?><pet><name>Tom &amp; Jerry</name>\
         <category><id>2</id><name>Cats</name></category>\
@@ -246,6 +266,7 @@ async fn xml_pet_bodies_are_answered_in_xml() {
             .post("/pet")
             .header("authorization", FULL)
             .header("content-type", "application/xml")
+            .header("accept", "application/xml")
             .body(xml),
     )
     .await;
@@ -459,8 +480,13 @@ async fn orders_are_placed_in_json_form_or_xml_and_counted_in_the_inventory() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
-    // The order as its 200 documents it in XML.
-    let fetched = send(store.get("/store/order/2")).await;
+    // The order in XML, as the request's `Accept` asks.
+    let fetched = send(
+        store
+            .get("/store/order/2")
+            .header("accept", "application/xml"),
+    )
+    .await;
     assert_eq!(fetched.status(), StatusCode::OK);
     assert_eq!(fetched.headers()["content-type"], "application/xml");
     assert_eq!(
@@ -533,11 +559,12 @@ async fn users_are_created_logged_in_updated_and_deleted() {
         .json(&json!([{"username": 5}]));
     assert_eq!(invalid_fields(listed).await, ["0.username"]);
 
-    // The XML body is answered in XML.
+    // An XML body, answered in XML as `Accept` asks.
     let xml = send(
         store
             .post("/user")
             .header("content-type", "application/xml")
+            .header("accept", "application/xml")
             .body("<user><username>dee</username><phone>12345</phone></user>"),
     )
     .await;

@@ -3,8 +3,9 @@
 //! the `petstore_auth` bearer token with `write:pets` and `read:pets` (a pet is also
 //! fetched with the `api_key`), the inventory the `api_key` (see [`crate::auth`]).
 //!
-//! A pet operation answers in XML when its body was XML, in JSON otherwise: a handler
-//! does not see the request's `Accept`.
+//! Where a response offers JSON and XML, the handler answers the one the request's
+//! `Accept` prefers, JSON when it prefers neither (see [`prefers_xml`]); lists are
+//! always JSON, so a request that accepts only XML for them gets the generated 406.
 
 mod orders;
 mod pets;
@@ -15,12 +16,18 @@ use std::{
     sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
 
-use apiary_runtime::BodyLimit;
+use apiary_runtime::{Accept, BodyLimit};
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::OpenApiService;
 
 use crate::auth::Credentials;
 use crate::generated::petstore3::{OPERATIONS, Order, Pet, User, api_adapters};
+
+/// Whether `accept` prefers XML to JSON, where an operation answers either: JSON on a
+/// tie and when no `Accept` was sent.
+fn prefers_xml(accept: &Accept) -> bool {
+    accept.preferred(&["application/json", "application/xml"]) == Some("application/xml")
+}
 
 /// The largest request body the server reads (an image upload included): a 413 over it.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use apiary_runtime::Json;
+use apiary_runtime::{Accept, Json};
 use poem_openapi::payload::PlainText;
 
-use super::Store;
+use super::{Store, prefers_xml};
 use crate::auth::Principal;
 use crate::generated::petstore3::*;
 use crate::xml;
@@ -48,13 +48,16 @@ impl StoreApi for Store {
         PlaceOrderResponse::Ok(Json(order))
     }
 
-    async fn get_order_by_id(&self, order_id: i64) -> GetOrderByIdResponse {
-        match self.data().orders.get(&order_id) {
-            Some(order) => GetOrderByIdResponse::Ok(GetOrderById200Content::ApplicationXml(
-                PlainText(xml::write_order(order)),
-            )),
-            None => GetOrderByIdResponse::NotFound,
-        }
+    async fn get_order_by_id(&self, accept: Accept, order_id: i64) -> GetOrderByIdResponse {
+        let data = self.data();
+        let Some(order) = data.orders.get(&order_id) else {
+            return GetOrderByIdResponse::NotFound;
+        };
+        GetOrderByIdResponse::Ok(if prefers_xml(&accept) {
+            GetOrderById200Content::ApplicationXml(PlainText(xml::write_order(order)))
+        } else {
+            GetOrderById200Content::ApplicationJson(Json(order.clone()))
+        })
     }
 
     async fn delete_order(&self, order_id: i64) -> DeleteOrderResponse {

@@ -1,9 +1,9 @@
 //! The `pet` operations.
 
-use apiary_runtime::Json;
+use apiary_runtime::{Accept, Json};
 use poem_openapi::payload::PlainText;
 
-use super::Store;
+use super::{Store, prefers_xml};
 use crate::auth::Principal;
 use crate::generated::petstore3::*;
 use crate::xml;
@@ -15,10 +15,6 @@ enum PetBody {
 }
 
 impl PetBody {
-    fn is_xml(&self) -> bool {
-        matches!(self, Self::Xml(_))
-    }
-
     fn pet(self) -> Result<Pet, String> {
         match self {
             Self::Json(pet) => Ok(pet),
@@ -71,11 +67,10 @@ impl PetApi for Store {
     async fn update_pet(
         &self,
         _auth: Principal,
+        accept: Accept,
         body: UpdatePetRequestContent,
     ) -> UpdatePetResponse {
-        let body = PetBody::from(body);
-        let in_xml = body.is_xml();
-        let Ok(pet) = body.pet() else {
+        let Ok(pet) = PetBody::from(body).pet() else {
             return UpdatePetResponse::UnprocessableEntity;
         };
         let Some(id) = pet.id else {
@@ -86,26 +81,30 @@ impl PetApi for Store {
             return UpdatePetResponse::NotFound;
         };
         *stored = pet.clone();
-        UpdatePetResponse::Ok(pet_content!(UpdatePet200Content, pet, in_xml))
+        UpdatePetResponse::Ok(pet_content!(UpdatePet200Content, pet, prefers_xml(&accept)))
     }
 
     /// Stores the pet under its `id`, or the next free one.
-    async fn add_pet(&self, _auth: Principal, body: AddPetRequestContent) -> AddPetResponse {
-        let body = PetBody::from(body);
-        let in_xml = body.is_xml();
-        let Ok(mut pet) = body.pet() else {
+    async fn add_pet(
+        &self,
+        _auth: Principal,
+        accept: Accept,
+        body: AddPetRequestContent,
+    ) -> AddPetResponse {
+        let Ok(mut pet) = PetBody::from(body).pet() else {
             return AddPetResponse::UnprocessableEntity;
         };
         let mut data = self.data();
         let id = data.id_or_next(pet.id);
         pet.id = Some(id);
         data.pets.insert(id, pet.clone());
-        AddPetResponse::Ok(pet_content!(AddPet200Content, pet, in_xml))
+        AddPetResponse::Ok(pet_content!(AddPet200Content, pet, prefers_xml(&accept)))
     }
 
     async fn find_pets_by_status(
         &self,
         _auth: Principal,
+        _accept: Accept,
         status: FindPetsByStatusStatus,
     ) -> FindPetsByStatusResponse {
         let wanted = status_name(status);
@@ -124,6 +123,7 @@ impl PetApi for Store {
     async fn find_pets_by_tags(
         &self,
         _auth: Principal,
+        _accept: Accept,
         tags: Option<Vec<String>>,
     ) -> FindPetsByTagsResponse {
         let Some(tags) = tags.filter(|tags| !tags.is_empty()) else {
@@ -144,11 +144,18 @@ impl PetApi for Store {
         FindPetsByTagsResponse::Ok(FindPetsByTags200Content::ApplicationJson(Json(found)))
     }
 
-    async fn get_pet_by_id(&self, _auth: GetPetByIdAuth, pet_id: i64) -> GetPetByIdResponse {
+    async fn get_pet_by_id(
+        &self,
+        _auth: GetPetByIdAuth,
+        accept: Accept,
+        pet_id: i64,
+    ) -> GetPetByIdResponse {
         match self.data().pets.get(&pet_id) {
-            Some(pet) => {
-                GetPetByIdResponse::Ok(GetPetById200Content::ApplicationJson(Json(pet.clone())))
-            }
+            Some(pet) => GetPetByIdResponse::Ok(pet_content!(
+                GetPetById200Content,
+                pet.clone(),
+                prefers_xml(&accept)
+            )),
             None => GetPetByIdResponse::NotFound,
         }
     }
@@ -157,6 +164,7 @@ impl PetApi for Store {
     async fn update_pet_with_form(
         &self,
         _auth: Principal,
+        accept: Accept,
         pet_id: i64,
         name: Option<String>,
         status: Option<String>,
@@ -177,9 +185,11 @@ impl PetApi for Store {
         if status.is_some() {
             pet.status = status;
         }
-        UpdatePetWithFormResponse::Ok(UpdatePetWithForm200Content::ApplicationJson(Json(
+        UpdatePetWithFormResponse::Ok(pet_content!(
+            UpdatePetWithForm200Content,
             pet.clone(),
-        )))
+            prefers_xml(&accept)
+        ))
     }
 
     /// Deletes the pet; an `api_key` header, when sent, must be the store's key.

@@ -1,26 +1,40 @@
 //! The `user` operations.
 
-use apiary_runtime::Json;
+use apiary_runtime::{Accept, Json};
 use poem::http::StatusCode;
 use poem_openapi::payload::PlainText;
 
-use super::Store;
+use super::{Store, prefers_xml};
 use crate::generated::petstore3::*;
 use crate::xml;
 
 /// A user body, read from the media type it came in (`Err` when the XML is not a
-/// user), and whether it came in XML.
-fn user_body(json: Option<User>, xml_text: Option<String>) -> (Option<Result<User, String>>, bool) {
-    let in_xml = xml_text.is_some();
-    let xml = xml_text.map(|text| xml::read_user(&text));
-    (json.map(Ok).or(xml), in_xml)
+/// user).
+fn user_body(json: Option<User>, xml_text: Option<String>) -> Option<Result<User, String>> {
+    json.map(Ok)
+        .or_else(|| xml_text.map(|text| xml::read_user(&text)))
+}
+
+/// A user answer in XML or JSON, as one operation's content enum spells it.
+macro_rules! user_content {
+    ($content:ident, $user:expr, $xml:expr) => {
+        if $xml {
+            $content::ApplicationXml(PlainText(xml::write_user(&$user)))
+        } else {
+            $content::ApplicationJson(Json($user))
+        }
+    };
 }
 
 impl UserApi for Store {
     /// Stores the user under its `username` (required here: users are found by it).
-    async fn create_user(&self, body: Option<CreateUserRequestContent>) -> CreateUserResponse {
-        let (user, in_xml) = match body {
-            None => (None, false),
+    async fn create_user(
+        &self,
+        accept: Accept,
+        body: Option<CreateUserRequestContent>,
+    ) -> CreateUserResponse {
+        let user = match body {
+            None => None,
             Some(CreateUserRequestContent::ApplicationJson(user))
             | Some(CreateUserRequestContent::ApplicationXWwwFormUrlencoded(user)) => {
                 user_body(Some(user), None)
@@ -39,17 +53,18 @@ impl UserApi for Store {
         }
         user.id = Some(data.id_or_next(user.id));
         data.users.insert(username, user.clone());
-        CreateUserResponse::Ok(if in_xml {
-            CreateUser200Content::ApplicationXml(PlainText(xml::write_user(&user)))
-        } else {
-            CreateUser200Content::ApplicationJson(Json(user))
-        })
+        CreateUserResponse::Ok(user_content!(
+            CreateUser200Content,
+            user,
+            prefers_xml(&accept)
+        ))
     }
 
     /// Stores every user (each with a `username` not yet taken, else nothing is stored);
     /// answers the last one.
     async fn create_users_with_list_input(
         &self,
+        accept: Accept,
         body: Option<Vec<User>>,
     ) -> CreateUsersWithListInputResponse {
         let users = body.unwrap_or_default();
@@ -76,9 +91,11 @@ impl UserApi for Store {
             last = Some(user);
         }
         match last {
-            Some(user) => CreateUsersWithListInputResponse::Ok(
-                CreateUsersWithListInput200Content::ApplicationJson(Json(user)),
-            ),
+            Some(user) => CreateUsersWithListInputResponse::Ok(user_content!(
+                CreateUsersWithListInput200Content,
+                user,
+                prefers_xml(&accept)
+            )),
             None => CreateUsersWithListInputResponse::Default(StatusCode::BAD_REQUEST, NoBody),
         }
     }
@@ -87,6 +104,7 @@ impl UserApi for Store {
     /// and when it expires.
     async fn login_user(
         &self,
+        accept: Accept,
         username: Option<String>,
         password: Option<String>,
     ) -> LoginUserResponse {
@@ -96,10 +114,14 @@ impl UserApi for Store {
             (Some(user), Some(password)) if user.password.as_ref() == Some(&password) => {
                 let name = user.username.clone().unwrap_or_default();
                 let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+                let session = format!("logged in user session: {name}");
+                let content = if prefers_xml(&accept) {
+                    LoginUser200Content::ApplicationXml(PlainText(xml::write_string(&session)))
+                } else {
+                    LoginUser200Content::ApplicationJson(Json(session))
+                };
                 LoginUserResponse::Ok(
-                    LoginUser200Content::ApplicationJson(Json(format!(
-                        "logged in user session: {name}"
-                    ))),
+                    content,
                     Some(5000),
                     Some(expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                 )
@@ -112,10 +134,12 @@ impl UserApi for Store {
         LogoutUserResponse::Ok
     }
 
-    async fn get_user_by_name(&self, username: String) -> GetUserByNameResponse {
+    async fn get_user_by_name(&self, accept: Accept, username: String) -> GetUserByNameResponse {
         match self.data().users.get(&username) {
-            Some(user) => GetUserByNameResponse::Ok(GetUserByName200Content::ApplicationJson(
-                Json(user.clone()),
+            Some(user) => GetUserByNameResponse::Ok(user_content!(
+                GetUserByName200Content,
+                user.clone(),
+                prefers_xml(&accept)
             )),
             None => GetUserByNameResponse::NotFound,
         }
@@ -127,8 +151,8 @@ impl UserApi for Store {
         username: String,
         body: Option<UpdateUserRequestContent>,
     ) -> UpdateUserResponse {
-        let (user, _) = match body {
-            None => (None, false),
+        let user = match body {
+            None => None,
             Some(UpdateUserRequestContent::ApplicationJson(user))
             | Some(UpdateUserRequestContent::ApplicationXWwwFormUrlencoded(user)) => {
                 user_body(Some(user), None)
