@@ -265,7 +265,9 @@ pub fn error_response(error: poem::Error, method: &poem::http::Method, path: &st
         };
         return ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail).as_response();
     }
-    if error.is::<AuthorizationError>() {
+    // No credential, or one the runtime answers for: the service's own 401 names only
+    // `Bearer`, its one kind of credential, whatever scopes the operation requires.
+    if error.is::<AuthorizationError>() || error.is::<apiary_runtime::Unauthenticated>() {
         let mut api_error = ApiError::new(StatusCode::UNAUTHORIZED, "A bearer token is required.");
         api_error.www_authenticate = Some("Bearer");
         return api_error.as_response();

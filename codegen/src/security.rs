@@ -1,8 +1,10 @@
-//! Security: which schemes an operation accepts (one, alternatives, anonymous access
-//! beside them) and the scopes it requires of each, read from the spec; and the
-//! generated extractors, one per scheme and scope list, whose checker takes the
-//! credential from where the scheme says and hands it, with the scheme's name and the
-//! scopes, to the application's principal type (the runtime's `Authenticate`).
+//! Security: which schemes an operation accepts (one, several at once, alternatives of
+//! either, anonymous access beside them) and the scopes it requires of each, read from
+//! the spec; and the generated extractors, one per scheme and scope list, whose checker
+//! takes the credential from where the scheme says and hands it, with the scheme's name
+//! and the scopes, to the application's principal type (the runtime's `Authenticate`).
+//! Every extractor an operation uses is wrapped in the runtime's `Challenged`, so that
+//! its 401s name each scheme it accepts in `WWW-Authenticate`.
 
 use openapiv3::{APIKeyLocation, Operation, ReferenceOr, SecurityRequirement, SecurityScheme};
 use proc_macro2::{Ident, TokenStream};
@@ -12,6 +14,8 @@ use crate::error::{Result, SpecError};
 use crate::names::{Case, Namer, convert};
 use crate::{Spec, doc_attr};
 
+mod all;
+mod challenges;
 mod scopes;
 use scopes::Scopes;
 
@@ -27,39 +31,56 @@ pub struct Requirement {
 pub enum Security {
     /// One scheme: the handler gets the principal its credential stands for.
     One(Requirement),
-    /// Alternatives (OR), perhaps with anonymous access beside them: the handler gets
-    /// an enum saying which scheme the request satisfied, each with its principal, or
-    /// `Anonymous`.
+    /// Several schemes at once (AND), in the spec's order: the handler gets a struct of
+    /// their principals.
+    All(Vec<Requirement>),
+    /// Alternatives (OR), each one scheme or several at once, perhaps with anonymous
+    /// access beside them: the handler gets an enum saying which alternative the
+    /// request satisfied, with its principals, or `Anonymous`.
     AnyOf {
-        alternatives: Vec<Requirement>,
+        alternatives: Vec<Vec<Requirement>>,
         anonymous: bool,
     },
 }
 
+impl Security {
+    /// Every scheme use the operation names, alternatives one after another.
+    pub fn requirements(&self) -> Vec<&Requirement> {
+        match self {
+            Self::One(requirement) => vec![requirement],
+            Self::All(requirements) => requirements.iter().collect(),
+            Self::AnyOf { alternatives, .. } => alternatives.iter().flatten().collect(),
+        }
+    }
+}
+
 /// The operation's security requirements (its own `security`, else the spec's), or
-/// None when it is open to anyone. A requirement naming several schemes at once (AND)
-/// is refused.
+/// None when it is open to anyone.
 pub fn read(spec: &Spec, op: &Operation, location: &str) -> Result<Option<Security>> {
     let Some(requirements) = op.security.as_ref().or(spec.doc.security.as_ref()) else {
         return Ok(None);
     };
     let location = format!("{location}.security");
-    let mut alternatives: Vec<Requirement> = Vec::new();
+    let mut alternatives: Vec<Vec<Requirement>> = Vec::new();
     let mut anonymous = false;
     for (index, requirement) in requirements.iter().enumerate() {
-        let Some(requirement) =
-            read_requirement(spec, requirement, &format!("{location}[{index}]"))?
-        else {
+        let requirement = read_requirement(spec, requirement, &format!("{location}[{index}]"))?;
+        if requirement.is_empty() {
             anonymous = true;
-            continue;
-        };
-        if !alternatives.contains(&requirement) {
+        } else if !alternatives.contains(&requirement) {
             alternatives.push(requirement);
         }
     }
     Ok(match (alternatives.len(), anonymous) {
         (0, _) => None,
-        (1, false) => alternatives.pop().map(Security::One),
+        (1, false) => {
+            let mut requirements = alternatives.pop().unwrap_or_default();
+            if requirements.len() == 1 {
+                requirements.pop().map(Security::One)
+            } else {
+                Some(Security::All(requirements))
+            }
+        }
         _ => Some(Security::AnyOf {
             alternatives,
             anonymous,
@@ -67,38 +88,32 @@ pub fn read(spec: &Spec, op: &Operation, location: &str) -> Result<Option<Securi
     })
 }
 
-/// One requirement object: None for `{}` (anonymous access).
+/// One requirement object: the schemes it names, all of them required (none for `{}`,
+/// anonymous access).
 fn read_requirement(
     spec: &Spec,
     requirement: &SecurityRequirement,
     location: &str,
-) -> Result<Option<Requirement>> {
-    let mut entries = requirement.iter();
-    let (Some((scheme, scopes)), None) = (entries.next(), entries.next()) else {
-        if requirement.is_empty() {
-            return Ok(None);
+) -> Result<Vec<Requirement>> {
+    let mut schemes = Vec::new();
+    for (scheme, scopes) in requirement {
+        let known = spec
+            .doc
+            .components
+            .as_ref()
+            .is_some_and(|c| c.security_schemes.contains_key(scheme));
+        if !known {
+            return Err(SpecError::new(
+                location,
+                format!("no security scheme `{scheme}` in components.securitySchemes"),
+            ));
         }
-        return Err(SpecError::new(
-            location,
-            "a requirement naming several schemes at once (all of them required) is not \
-             supported; list them as alternatives, or use one scheme",
-        ));
-    };
-    let known = spec
-        .doc
-        .components
-        .as_ref()
-        .is_some_and(|c| c.security_schemes.contains_key(scheme));
-    if !known {
-        return Err(SpecError::new(
-            location,
-            format!("no security scheme `{scheme}` in components.securitySchemes"),
-        ));
+        schemes.push(Requirement {
+            scheme: scheme.clone(),
+            scopes: scopes.clone(),
+        });
     }
-    Ok(Some(Requirement {
-        scheme: scheme.clone(),
-        scopes: scopes.clone(),
-    }))
+    Ok(schemes)
 }
 
 /// How a scheme carries its credential: the poem-openapi derive's arguments, the
@@ -247,8 +262,9 @@ fn is_token(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// The generated extractors: one per scheme and scope list some operation uses, and
-/// one enum per handler with alternatives.
+/// The generated extractors: one per scheme and scope list some operation uses, one
+/// struct per list of schemes required at once, and one enum per handler with
+/// alternatives; each with its `WWW-Authenticate` challenges.
 pub struct Generated {
     pub items: TokenStream,
     /// Per operation, in the order of the operations given: how its security reaches
@@ -271,13 +287,12 @@ pub struct OpAuth {
 }
 
 pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated> {
+    let runtime = &spec.runtime;
     let principal = &spec.principal;
-    let mut uses: Vec<(Requirement, Ident)> = Vec::new();
-    let mut items = Vec::new();
     let mut per_op = Vec::new();
     let mut enums: Vec<(String, Ident)> = Vec::new();
     let scopes = Scopes::build(spec, ops)?;
-    items.push(scopes.items.clone());
+    let mut types = Types::default();
     for op in ops {
         let handler = op.handler.as_str();
         let Some(security) = &op.security else {
@@ -285,23 +300,24 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
             continue;
         };
         let location = format!("paths.{}.{}.security", op.path, op.method);
-        let mut use_of = |requirement: &Requirement| -> Result<Ident> {
-            if let Some((_, ident)) = uses.iter().find(|(r, _)| r == requirement) {
-                return Ok(ident.clone());
-            }
-            let ident = scheme_use_ident(spec, requirement, &location)?;
-            items.push(scheme_use(spec, &scopes, requirement, &ident)?);
-            uses.push((requirement.clone(), ident.clone()));
-            Ok(ident)
-        };
         match security {
             Security::One(requirement) => {
-                let ident = use_of(requirement)?;
+                let ident = types.use_of(spec, &scopes, requirement, &location)?;
                 per_op.push(Some(OpAuth {
-                    extractor: quote! { #ident },
+                    extractor: quote! { #runtime::Challenged<#ident> },
                     handler_ty: quote! { #principal },
-                    take: quote! { auth.0 },
+                    take: quote! { auth.into_inner().0 },
                     scopes_attr: scopes.required(requirement),
+                }));
+            }
+            Security::All(requirements) => {
+                let ident = types.all_of(spec, &scopes, requirements, &location)?;
+                per_op.push(Some(OpAuth {
+                    extractor: quote! { #runtime::Challenged<#ident> },
+                    handler_ty: quote! { #ident },
+                    take: quote! { auth.into_inner() },
+                    // The derived document would give each scheme the same scopes.
+                    scopes_attr: TokenStream::new(),
                 }));
             }
             Security::AnyOf {
@@ -310,15 +326,29 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
             } => {
                 let mut variants = Vec::new();
                 let mut variant_names = Namer::with_reserved(&["Anonymous"]);
-                for requirement in alternatives {
-                    let ident = use_of(requirement)?;
-                    let variant = variant_names.name(&requirement.scheme, Case::Type, "Scheme");
+                for alternative in alternatives {
+                    let (ident, text) = match alternative.as_slice() {
+                        [requirement] => (
+                            types.use_of(spec, &scopes, requirement, &location)?,
+                            format!(
+                                "The request satisfied `{}`{}.",
+                                requirement.scheme,
+                                scopes_note(&requirement.scopes)
+                            ),
+                        ),
+                        _ => (
+                            types.all_of(spec, &scopes, alternative, &location)?,
+                            format!(
+                                "The request satisfied {}, all of them.",
+                                names_of(alternative)
+                            ),
+                        ),
+                    };
+                    let schemes: Vec<&str> =
+                        alternative.iter().map(|r| r.scheme.as_str()).collect();
+                    let variant = variant_names.name(&schemes.join(" and "), Case::Type, "Scheme");
                     let variant = crate::names::ident(&variant, &location)?;
-                    let doc = doc_attr(Some(&format!(
-                        "The request satisfied `{}`{}.",
-                        requirement.scheme,
-                        scopes_note(&requirement.scopes)
-                    )));
+                    let doc = doc_attr(Some(&text));
                     variants.push(quote! { #doc #variant(#ident), });
                 }
                 if *anonymous {
@@ -339,23 +369,31 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
                             &location,
                         )?;
                         let doc = doc_attr(Some(&format!(
-                            "Which of `{handler}`'s security schemes the request satisfied, \
-                             tried in the spec's order."
+                            "Which of `{handler}`'s security requirements the request \
+                             satisfied, tried in the spec's order."
                         )));
-                        items.push(quote! {
+                        let challenges =
+                            challenges::implement(spec, &ident, alternatives.iter().flatten());
+                        types.items.push(quote! {
                             #doc
                             #[derive(poem_openapi::SecurityScheme)]
                             pub enum #ident { #(#variants)* }
+
+                            #challenges
                         });
                         enums.push((handler.to_string(), ident.clone()));
                         ident
                     }
                 };
                 // The derived document gives every alternative the same scope list:
-                // it states the scopes when the alternatives agree on them.
-                let first = &alternatives[0];
-                let agree = alternatives.iter().all(|a| a.scopes == first.scopes);
-                if !agree {
+                // it states the scopes when the alternatives are one scheme each and
+                // agree on them.
+                let first = &alternatives[0][0];
+                let agree = alternatives
+                    .iter()
+                    .all(|a| a.len() == 1 && a[0].scopes == first.scopes);
+                let scoped = alternatives.iter().flatten().any(|r| !r.scopes.is_empty());
+                if !agree && scoped {
                     spec.warn(
                         location.clone(),
                         "the alternatives require different scopes; each is checked, but \
@@ -363,9 +401,9 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
                     );
                 }
                 per_op.push(Some(OpAuth {
-                    extractor: quote! { #enum_ident },
+                    extractor: quote! { #runtime::Challenged<#enum_ident> },
                     handler_ty: quote! { #enum_ident },
-                    take: quote! { auth },
+                    take: quote! { auth.into_inner() },
                     scopes_attr: if agree {
                         scopes.required(first)
                     } else {
@@ -375,10 +413,85 @@ pub fn generate(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Generated>
             }
         }
     }
+    let scope_enums = &scopes.items;
+    let types = types.items;
     Ok(Generated {
-        items: quote! { #(#items)* },
+        items: quote! { #scope_enums #(#types)* },
         per_op,
     })
+}
+
+/// The extractor types generated so far: one per scheme and scope list, one per list
+/// of schemes required at once.
+#[derive(Default)]
+struct Types {
+    uses: Vec<(Requirement, Ident)>,
+    alls: Vec<(Vec<Requirement>, Ident)>,
+    items: Vec<TokenStream>,
+}
+
+impl Types {
+    fn use_of(
+        &mut self,
+        spec: &Spec,
+        scopes: &Scopes,
+        requirement: &Requirement,
+        location: &str,
+    ) -> Result<Ident> {
+        if let Some((_, ident)) = self.uses.iter().find(|(r, _)| r == requirement) {
+            return Ok(ident.clone());
+        }
+        let ident = scheme_use_ident(spec, requirement, location)?;
+        self.items
+            .push(scheme_use(spec, scopes, requirement, &ident)?);
+        self.uses.push((requirement.clone(), ident.clone()));
+        Ok(ident)
+    }
+
+    /// Several schemes at once: a struct of their principals.
+    fn all_of(
+        &mut self,
+        spec: &Spec,
+        scopes: &Scopes,
+        requirements: &[Requirement],
+        location: &str,
+    ) -> Result<Ident> {
+        if let Some((_, ident)) = self.alls.iter().find(|(r, _)| r == requirements) {
+            return Ok(ident.clone());
+        }
+        let mut members = Vec::new();
+        for requirement in requirements {
+            members.push((
+                requirement,
+                self.use_of(spec, scopes, requirement, location)?,
+            ));
+        }
+        let ident = all::ident(spec, &members, location)?;
+        self.items
+            .push(all::generate(spec, &members, &ident, location)?);
+        self.alls.push((requirements.to_vec(), ident.clone()));
+        spec.warn(
+            location,
+            format!(
+                "the served document lists {} as alternatives (poem-openapi states no \
+                 requirement of several schemes at once); each is required",
+                names_of(requirements)
+            ),
+        );
+        Ok(ident)
+    }
+}
+
+/// `a`, `a` and `b`, `a`, `b` and `c`: the schemes of `requirements`, for messages.
+fn names_of(requirements: &[Requirement]) -> String {
+    let names: Vec<String> = requirements
+        .iter()
+        .map(|r| format!("`{}`{}", r.scheme, scopes_note(&r.scopes)))
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
 }
 
 fn scopes_note(scopes: &[String]) -> String {
@@ -452,6 +565,7 @@ fn scheme_use(
     let scopes = &requirement.scopes;
     // The derive takes the checker's path as a string literal.
     let checker = format!("{ident}::check");
+    let challenges = challenges::implement(spec, ident, [requirement]);
     Ok(quote! {
         #doc
         #[derive(poem_openapi::SecurityScheme)]
@@ -468,6 +582,8 @@ fn scheme_use(
                 #runtime::authenticate::<#principal>(req, #name, #credential, &[#(#scopes),*]).await
             }
         }
+
+        #challenges
     })
 }
 

@@ -125,14 +125,79 @@ fn flows_with_other_scopes_get_their_own_list_and_undeclared_scopes_a_warning() 
 }
 
 #[test]
-fn several_schemes_required_at_once_are_refused_with_the_location() {
+fn several_schemes_at_once_give_the_handler_a_struct_of_their_principals() {
     let schemes = format!("{KEY}{BEARER}");
-    let error = refusal(&spec("[{token: [], key: []}]", &schemes));
+    let (code, warnings) = apiary_codegen::generate_with_warnings(
+        &spec("[{token: [], key: []}]", &schemes),
+        &Options::default(),
+    )
+    .expect("generates");
+    syn::parse_file(&code).expect("the generated code parses");
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    // One field per scheme, in the spec's order, each checked by its own extractor.
     assert!(
-        error.starts_with("spec error at paths./things.get.security[0]:"),
-        "{error}"
+        code.contains(
+            "pubstructTokenAndKey{///Theprincipalof`token`.pubtoken:apiary_runtime::Unverified,///Theprincipalof`key`.pubkey:apiary_runtime::Unverified,}"
+        ),
+        "{code}"
     );
-    assert!(error.contains("several schemes at once"), "{error}");
+    assert!(
+        code.contains("impl<'a>poem_openapi::ApiExtractor<'a>forTokenAndKey{"),
+        "{code}"
+    );
+    assert!(
+        code.contains("token:<Tokenaspoem_openapi::ApiExtractor>::from_request("),
+        "{code}"
+    );
+    assert!(code.contains("auth:TokenAndKey"), "{code}");
+    assert!(
+        code.contains("auth:apiary_runtime::Challenged<TokenAndKey>"),
+        "{code}"
+    );
+    let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings.iter().any(
+            |w| w.starts_with("spec error at paths./things.get.security:")
+                && w.contains("lists `token` and `key` as alternatives")
+        ),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn several_schemes_at_once_can_be_one_alternative_beside_others_and_anonymous_access() {
+    let schemes = format!("{KEY}{BEARER}");
+    let code = generate(
+        &spec("[{token: [], key: []}, {key: []}, {}]", &schemes),
+        &Options::default(),
+    )
+    .expect("generates");
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(code.contains("pubenumListThingsAuth{"), "{code}");
+    assert!(
+        code.contains("///Therequestsatisfied`token`and`key`,allofthem.TokenAndKey(TokenAndKey),"),
+        "{code}"
+    );
+    assert!(code.contains("Key(Key),"), "{code}");
+    assert!(code.contains("#[oai(fallback)]Anonymous,"), "{code}");
+}
+
+#[test]
+fn each_scheme_states_its_challenge() {
+    let schemes = "    basic: {type: http, scheme: basic}\n    oauth:\n      type: oauth2\n      flows:\n        password:\n          tokenUrl: /token\n          scopes: {\"pets:write\": w, \"pets:read\": r}\n";
+    let schemes = format!("{KEY}{BEARER}{schemes}");
+    let code = generate(
+        &spec(
+            "[{token: []}, {basic: []}, {key: []}, {oauth: [\"pets:write\", \"pets:read\"]}, {key: [], token: []}]",
+            &schemes,
+        ),
+        &Options::default(),
+    )
+    .expect("generates");
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    // The operation's list names each scheme once, in the spec's order.
+    let expected = r#"implapiary_runtime::ChallengesforListThingsAuth{constCHALLENGES:&'static[&'staticstr]=&["Bearer","Basicrealm=\"t\"","ApiKeyname=\"api_key\",in=\"query\"","Bearerscope=\"pets:writepets:read\"",];}"#;
+    assert!(code.contains(expected), "{code}");
 }
 
 #[test]

@@ -6,7 +6,9 @@
 //! request's `Accept` for handlers that choose among media types ([`Accept`]), and the
 //! hooks an application implements: [`Authenticate`] for the principal a security
 //! scheme's credential stands for, [`UndocumentedProblem`] for a handler that answers
-//! with a status its operation does not document.
+//! with a status its operation does not document. A request without a credential an
+//! operation accepts is an [`Unauthenticated`] 401 naming each scheme it accepts in
+//! `WWW-Authenticate` ([`Challenged`]).
 //!
 //! The runtime knows nothing of the application: the spec document its validators
 //! compile from comes with the generated code ([`SpecDocument`], [`SpecSchema`]), and its
@@ -16,6 +18,7 @@
 mod accept;
 mod auth;
 mod body;
+mod challenge;
 pub mod context;
 mod form;
 mod json;
@@ -34,6 +37,7 @@ pub use poem;
 pub use accept::{Accept, not_acceptable};
 pub use auth::{Authenticate, Credential, Presented, Unverified, authenticate};
 pub use body::{BodyLimit, SpecJson, body_too_large};
+pub use challenge::{Challenged, Challenges, Unauthenticated};
 pub use form::{AsOAuth, AsProblem, FormRefusal, OAuthInvalidRequest, SpecForm};
 pub use json::Json;
 pub use multipart::SpecMultipart;

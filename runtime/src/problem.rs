@@ -77,22 +77,31 @@ impl ResponseError for Refusal {
     }
 
     fn as_response(&self) -> Response {
-        let context = RequestContext::current();
-        let document = Document {
-            r#type: "about:blank",
-            title: self.status.canonical_reason().unwrap_or("Error"),
-            status: self.status.as_u16(),
-            detail: &self.detail,
-            instance: context.as_ref().map(|c| &*c.path),
-            request_id: context.as_ref().map_or("", |c| &*c.request_id),
-            errors: self.errors.as_deref(),
-        };
-        let body = serde_json::to_vec(&document).unwrap_or_default();
-        Response::builder()
-            .status(self.status)
-            .content_type(PROBLEM_CONTENT_TYPE)
-            .body(body)
+        problem_response(self.status, &self.detail, self.errors.as_deref())
     }
+}
+
+/// A problem document of the request being served (its [`RequestContext`]).
+pub(crate) fn problem_response(
+    status: StatusCode,
+    detail: &str,
+    errors: Option<&[FieldError]>,
+) -> Response {
+    let context = RequestContext::current();
+    let document = Document {
+        r#type: "about:blank",
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        instance: context.as_ref().map(|c| &*c.path),
+        request_id: context.as_ref().map_or("", |c| &*c.request_id),
+        errors,
+    };
+    let body = serde_json::to_vec(&document).unwrap_or_default();
+    Response::builder()
+        .status(status)
+        .content_type(PROBLEM_CONTENT_TYPE)
+        .body(body)
 }
 
 #[cfg(test)]

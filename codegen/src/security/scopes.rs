@@ -58,12 +58,8 @@ impl Scopes {
     pub fn build(spec: &Spec, ops: &[crate::operations::Op]) -> Result<Self> {
         let mut required: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for op in ops {
-            let requirements: &[Requirement] = match &op.security {
-                None => &[],
-                Some(Security::One(requirement)) => std::slice::from_ref(requirement),
-                Some(Security::AnyOf { alternatives, .. }) => alternatives,
-            };
-            for requirement in requirements {
+            let requirements = op.security.as_ref().map(Security::requirements);
+            for requirement in requirements.into_iter().flatten() {
                 let list = required.entry(requirement.scheme.as_str()).or_default();
                 for scope in &requirement.scopes {
                     if !list.contains(&scope.as_str()) {
