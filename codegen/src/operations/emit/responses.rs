@@ -180,8 +180,12 @@ fn media_type_method(op: &Op) -> Option<TokenStream> {
     }
     let ident = response_ident(op);
     let mut arms = Vec::new();
+    // The variants without content, when there are any (a catch-all arm would be
+    // unreachable, a warning, where every variant has content).
+    let mut without_content = false;
     for variant in &op.responses {
         let Some(payload) = &variant.payload else {
+            without_content = true;
             continue;
         };
         let name = &variant.ident;
@@ -202,13 +206,14 @@ fn media_type_method(op: &Op) -> Option<TokenStream> {
         });
         arms.push(quote! { #pattern => match content { #(#choices)* }, });
     }
+    let rest = without_content.then(|| quote! { _ => None, });
     Some(quote! {
         impl #ident {
             /// The media type of this answer's content; None when it has none.
             pub fn media_type(&self) -> Option<&'static str> {
                 match self {
                     #(#arms)*
-                    _ => None,
+                    #rest
                 }
             }
         }
