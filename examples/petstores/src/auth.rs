@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use apiary_runtime::{Authenticate, Credential, Presented, Refusal};
+use apiary_runtime::{Authenticate, Credential, Presented, Refusal, Unauthenticated};
 use poem::{Request, http::StatusCode};
 
 /// The credentials a petstore accepts.
@@ -55,7 +55,8 @@ impl Authenticate for Principal {
                 "The server has no credentials to check against.",
             )
         })?;
-        let refuse = |detail: String| Err(Refusal::new(StatusCode::UNAUTHORIZED, detail).into());
+        // A 401 the generated extractor completes with the operation's challenges.
+        let refuse = |detail: String| Err(Unauthenticated::refused(detail).into());
         match presented.credential {
             Credential::ApiKey(key) if key == credentials.api_key => Ok(Self::KeyHolder),
             Credential::ApiKey(_) => refuse(format!("The `{}` is not accepted.", presented.scheme)),

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use apiary_runtime::{FieldError, Refusal};
+use apiary_runtime::{FieldError, Refusal, Unauthenticated};
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Response, Server,
     error::{MethodNotAllowedError, NotFoundError, ResponseError},
@@ -28,6 +28,9 @@ pub fn with_problems(
             let path = request.uri().path().to_string();
             Ok(match endpoint.call(request).await {
                 Ok(output) => output.into_response(),
+                // A 401 already is a problem, with the challenge of each scheme the
+                // operation accepts in its `WWW-Authenticate` headers.
+                Err(error) if error.is::<Unauthenticated>() => error.into_response(),
                 Err(error) => problem(&error, &path, &templates).as_response(),
             })
         }

@@ -686,3 +686,36 @@ async fn bodies_over_the_limit_are_413_problems() {
     let post = store.post("/pet").header("authorization", FULL);
     problem(post.json(&long_name), StatusCode::PAYLOAD_TOO_LARGE).await;
 }
+
+/// The `WWW-Authenticate` challenges of a 401, in the order the server sends them.
+async fn challenges(request: RequestBuilder) -> Vec<String> {
+    let response = send(request).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    response
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .map(|value| value.to_str().expect("ASCII").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_401_names_each_scheme_that_would_be_accepted() {
+    let store = Petstore::start().await;
+    assert_eq!(
+        challenges(store.post("/pet").json(&doggie())).await,
+        ["Bearer scope=\"write:pets read:pets\""]
+    );
+    assert_eq!(
+        challenges(store.get("/pet/1")).await,
+        [
+            "ApiKey name=\"api_key\", in=\"header\"",
+            "Bearer scope=\"write:pets read:pets\""
+        ]
+    );
+    let refused = store.get("/store/inventory").header("api_key", "wrong");
+    assert_eq!(
+        challenges(refused).await,
+        ["ApiKey name=\"api_key\", in=\"header\""]
+    );
+}
