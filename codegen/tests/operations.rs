@@ -957,3 +957,62 @@ fn a_simple_array_in_the_path_or_a_header_is_comma_separated() {
         "{generated}"
     );
 }
+
+/// A path item's parameters apply to each of its operations; one the operation lists
+/// again (same name, same place) is the operation's, as OpenAPI says.
+#[test]
+fn an_operation_overrides_a_path_item_parameter_of_the_same_name_and_place() {
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /pets/{petId}:
+    parameters:
+      - {name: petId, in: path, required: true, schema: {type: string}}
+      - {name: limit, in: query, schema: {type: string}}
+      - {name: limit, in: header, schema: {type: string}}
+    get:
+      operationId: getPet
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, format: int32}}
+      responses:
+        "204": {description: done}
+    delete:
+      operationId: deletePet
+      responses:
+        "204": {description: done}
+"##;
+    let code = squeezed(&code(spec));
+    // The operation's `limit` in the query replaces the path item's; the header of the
+    // same name is another parameter and stays.
+    assert!(
+        code.contains("fnget_pet(&self,pet_id:String,limit:Option<i32>,limit2:Option<String>,)"),
+        "{code}"
+    );
+    assert!(
+        code.contains(
+            "fndelete_pet(&self,pet_id:String,limit:Option<String>,limit2:Option<String>,)"
+        ),
+        "{code}"
+    );
+}
+
+/// A path item's parameter is refused at its own place in the spec.
+#[test]
+fn a_path_item_parameter_is_refused_where_it_is() {
+    let spec = r##"openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /pets:
+    parameters:
+      - {$ref: "#/components/parameters/Missing"}
+    get:
+      operationId: listPets
+      responses:
+        "204": {description: done}
+"##;
+    let error = refusal(spec);
+    assert!(
+        error.starts_with("spec error at paths./pets.parameters[0]:"),
+        "{error}"
+    );
+}

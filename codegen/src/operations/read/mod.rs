@@ -13,7 +13,7 @@ use crate::error::{Result, SpecError};
 use crate::models::pointer_token;
 use crate::names::{Case, Namer, convert, fallback};
 use bodies::read_body;
-use params::read_param;
+use params::{param_in, read_param};
 use responses::read_responses;
 
 /// Every operation of the spec, in spec order.
@@ -29,34 +29,13 @@ pub fn read_operations(spec: &Spec) -> Result<Vec<Op>> {
         };
         for (method, op) in item.iter() {
             let op_location = format!("{location}.{method}");
-            let mut params = item.parameters.clone();
-            params.extend(op.parameters.iter().cloned());
-            // Where each parameter is in the spec, as a JSON pointer: its component, or
-            // its place in the path item's or the operation's list.
-            let path_token = pointer_token(path);
-            let pointers: Vec<String> = params
-                .iter()
-                .enumerate()
-                .map(|(index, param)| match param {
-                    ReferenceOr::Reference { reference } => {
-                        reference.trim_start_matches('#').to_string()
-                    }
-                    ReferenceOr::Item(_) if index < item.parameters.len() => {
-                        format!("/paths/{path_token}/parameters/{index}")
-                    }
-                    ReferenceOr::Item(_) => format!(
-                        "/paths/{path_token}/{method}/parameters/{}",
-                        index - item.parameters.len()
-                    ),
-                })
-                .collect();
+            let params = listed_parameters(spec, path, method, item, op)?;
             ops.push(read_operation(
                 spec,
                 path,
                 method,
                 op,
                 &params,
-                &pointers,
                 &op_location,
             )?);
         }
@@ -84,13 +63,74 @@ pub fn read_operations(spec: &Spec) -> Result<Vec<Op>> {
     Ok(ops)
 }
 
+/// A parameter as an operation lists it: from its path item or its own list.
+struct Listed<'a> {
+    param: &'a ReferenceOr<Parameter>,
+    /// Where it is in the spec, as a JSON pointer: its component, or its place in the
+    /// path item's or the operation's list.
+    pointer: String,
+    /// Where it is in the spec, for errors.
+    location: String,
+}
+
+/// The parameters of `op`: the path item's, less those the operation redefines (the
+/// same name in the same place, which OpenAPI says the operation's overrides), then the
+/// operation's own.
+fn listed_parameters<'a>(
+    spec: &'a Spec,
+    path: &str,
+    method: &str,
+    item: &'a openapiv3::PathItem,
+    op: &'a Operation,
+) -> Result<Vec<Listed<'a>>> {
+    let path_token = pointer_token(path);
+    let listed = |param: &'a ReferenceOr<Parameter>, pointer: String, location: String| {
+        let pointer = match param {
+            ReferenceOr::Reference { reference } => reference.trim_start_matches('#').to_string(),
+            ReferenceOr::Item(_) => pointer,
+        };
+        Listed {
+            param,
+            pointer,
+            location,
+        }
+    };
+    let mut own = Vec::new();
+    for (index, param) in op.parameters.iter().enumerate() {
+        let location = format!("paths.{path}.{method}.parameters[{index}]");
+        let resolved = spec.resolve_parameter(param, &location)?;
+        own.push((
+            resolved.parameter_data_ref().name.clone(),
+            param_in(resolved),
+        ));
+    }
+    let mut params = Vec::new();
+    for (index, param) in item.parameters.iter().enumerate() {
+        let location = format!("paths.{path}.parameters[{index}]");
+        let resolved = spec.resolve_parameter(param, &location)?;
+        let key = (
+            resolved.parameter_data_ref().name.clone(),
+            param_in(resolved),
+        );
+        if !own.contains(&key) {
+            let pointer = format!("/paths/{path_token}/parameters/{index}");
+            params.push(listed(param, pointer, location));
+        }
+    }
+    for (index, param) in op.parameters.iter().enumerate() {
+        let pointer = format!("/paths/{path_token}/{method}/parameters/{index}");
+        let location = format!("paths.{path}.{method}.parameters[{index}]");
+        params.push(listed(param, pointer, location));
+    }
+    Ok(params)
+}
+
 fn read_operation(
     spec: &Spec,
     path: &str,
     method: &str,
     op: &Operation,
-    params: &[ReferenceOr<Parameter>],
-    pointers: &[String],
+    params: &[Listed<'_>],
     location: &str,
 ) -> Result<Op> {
     // `defaults::fill_in` gave every operation an id and exactly one declared tag.
@@ -129,16 +169,15 @@ fn read_operation(
     let security = crate::security::read(spec, op, location)?;
     let mut extra = Vec::new();
     let mut read_params = Vec::new();
-    for (index, param) in params.iter().enumerate() {
-        let param_location = format!("{location}.parameters[{index}]");
-        let param = spec.resolve_parameter(param, &param_location)?;
+    for (index, listed) in params.iter().enumerate() {
+        let param = spec.resolve_parameter(listed.param, &listed.location)?;
         read_params.push(read_param(
             spec,
             &handler,
             index,
             param,
-            &pointers[index],
-            &param_location,
+            &listed.pointer,
+            &listed.location,
             &mut extra,
         )?);
     }

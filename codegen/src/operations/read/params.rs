@@ -17,7 +17,7 @@ use crate::names::{Case, convert, fallback};
 use crate::operations::{Param, ParamIn, RawParam, Validator};
 
 /// Where a parameter is sent.
-fn param_in(param: &Parameter) -> ParamIn {
+pub(super) fn param_in(param: &Parameter) -> ParamIn {
     match param {
         Parameter::Path { .. } => ParamIn::Path,
         Parameter::Query { .. } => ParamIn::Query,
