@@ -570,7 +570,7 @@ fn boxed_if_recursive(spec: &Spec, reference: &str, ident: proc_macro2::Ident) -
         .components
         .as_ref()
         .and_then(|c| c.schemas.get(&name))
-        .is_some_and(|schema| contains(spec, schema, &name, &mut visited));
+        .is_some_and(|schema| contains(spec, schema, &name, Through::Everything, &mut visited));
     if recursive {
         quote! { Box<#ident> }
     } else {
@@ -578,11 +578,41 @@ fn boxed_if_recursive(spec: &Spec, reference: &str, ident: proc_macro2::Ident) -
     }
 }
 
+/// `Target` as a member of an untagged union, or `Box<Target>` when the component
+/// holds itself through union members alone (`A: oneOf [B, string]`,
+/// `B: anyOf [A, integer]`): a struct field on the way would be boxed already, but an
+/// enum of enums would have no size.
+fn union_member_type(spec: &Spec, reference: &str, ident: proc_macro2::Ident) -> TokenStream {
+    let name = schema_ref_name(reference, "").unwrap_or_default();
+    let mut visited = std::collections::HashSet::new();
+    let recursive = spec
+        .doc
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get(&name))
+        .is_some_and(|schema| contains(spec, schema, &name, Through::Unions, &mut visited));
+    if recursive {
+        quote! { Box<#ident> }
+    } else {
+        quote! { #ident }
+    }
+}
+
+/// What [`contains`] looks through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Through {
+    /// Properties, `allOf` and union members: what a struct holds by value.
+    Everything,
+    /// Union members only: what an enum holds by value.
+    Unions,
+}
+
 /// Whether `schema` holds component `target` by value (see [`boxed_if_recursive`]).
 fn contains(
     spec: &Spec,
     schema: &ReferenceOr<Schema>,
     target: &str,
+    through: Through,
     visited: &mut std::collections::HashSet<String>,
 ) -> bool {
     let schema = match schema {
@@ -602,15 +632,23 @@ fn contains(
                 .as_ref()
                 .and_then(|c| c.schemas.get(&name))
             {
-                Some(schema) => return contains(spec, schema, target, visited),
+                Some(schema) => return contains(spec, schema, target, through, visited),
                 None => return false,
             }
         }
         ReferenceOr::Item(schema) => schema,
     };
     let mut check = |members: &[ReferenceOr<Schema>]| {
-        members.iter().any(|m| contains(spec, m, target, visited))
+        members
+            .iter()
+            .any(|m| contains(spec, m, target, through, visited))
     };
+    if through == Through::Unions {
+        return match union_members(schema) {
+            Some((members, _)) => check(&members),
+            None => false,
+        };
+    }
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
             let properties: Vec<ReferenceOr<Schema>> =
@@ -1021,8 +1059,13 @@ fn union_enum(
                 for value in values {
                     let variant = namer.claim(target.to_string());
                     let variant = crate::names::ident(&variant, &member_location)?;
+                    // A discriminator's members are objects, never a union.
+                    let ty = match discriminator {
+                        Some(_) => quote! { #target },
+                        None => union_member_type(spec, reference, target.clone()),
+                    };
                     let value = discriminator.map(|_| value);
-                    variants.push((variant, quote! { #target }, value));
+                    variants.push((variant, ty, value));
                 }
             }
             ReferenceOr::Item(inner) => {

@@ -417,3 +417,16 @@ components:
     assert!(code.contains("impl SpecSchema for State {"), "{code}");
     assert!(code.contains("body: SpecJson<State>"), "{code}");
 }
+
+/// Unions that hold each other directly (no struct on the way, whose field would be
+/// boxed) box their members, or the enums would have no size; the corpus test compiles
+/// them.
+#[test]
+fn unions_holding_each_other_box_their_members() {
+    let code = code();
+    let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(squeezed.contains("Group(Box<Group>),"), "{code}");
+    assert!(squeezed.contains("Expr(Box<Expr>),"), "{code}");
+    // A union whose members reach it only through a struct keeps them unboxed.
+    assert!(!squeezed.contains("(Box<Pet>)"), "{code}");
+}
