@@ -16,6 +16,7 @@ mod auth;
 mod body;
 pub mod context;
 mod form;
+mod form_fields;
 mod json;
 mod multipart;
 mod param;
@@ -31,7 +32,7 @@ pub use poem;
 
 pub use auth::{Authenticate, Credential, Presented, Unverified, authenticate};
 pub use body::{BodyLimit, SpecJson, body_too_large};
-pub use form::{AsOAuth, AsProblem, FormRefusal, OAuthInvalidRequest, SpecForm};
+pub use form::{AsOAuth, AsProblem, FormRefusal, FormSchema, OAuthInvalidRequest, SpecForm};
 pub use json::Json;
 pub use multipart::SpecMultipart;
 pub use param::{ParamIn, ParamSpec, ParamStyle, SpecParam};
