@@ -636,7 +636,7 @@ fn several_media_types_are_an_enum_chosen_by_content_type() {
         "{code}"
     );
     assert!(
-        code.contains("#[derive(poem_openapi::ApiRequest)]pubenumCreatePetsRequestPayload{ApplicationJson(SpecJson<Pet>),ApplicationXWwwFormUrlencoded(SpecForm<Pet,AsProblem>),TextPlain(TextPlainText),AnyAny(AnyAnyBytes),}"),
+        code.contains("#[derive(poem_openapi::ApiRequest)]pubenumCreatePetsRequestPayload{ApplicationJson(SpecJson<Pet>),ApplicationXWwwFormUrlencoded(SpecForm<Pet,AsProblem,CreatePetsForm>),TextPlain(TextPlainText),AnyAny(AnyAnyBytes),}"),
         "{code}"
     );
     assert!(

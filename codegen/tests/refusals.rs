@@ -292,7 +292,17 @@ fn a_form_body_is_refused_as_its_400_is_documented() {
         "application/x-www-form-urlencoded:\n            schema: {$ref",
     );
     let code = generate(&spec_with(&form, ""), &Options::default()).expect("generates");
-    assert!(code.contains("body: SpecForm<Thing, AsProblem>"), "{code}");
+    assert!(
+        code.contains("body: SpecForm<Thing, AsProblem, CreateThingForm>"),
+        "{code}"
+    );
+    // The form is read as its media type in the spec says: its schema and `encoding`.
+    assert!(
+        code.contains(
+            "impl apiary_runtime::FormSchema for CreateThingForm {\n    const MEDIA: &'static str = \"/paths/~1v1~1things/post/requestBody/content/application~1x-www-form-urlencoded\";"
+        ),
+        "{code}"
+    );
 
     let oauth = format!(
         "{form}\n        \"400\":\n          description: refused\n          \
@@ -300,7 +310,10 @@ fn a_form_body_is_refused_as_its_400_is_documented() {
          schema: {{$ref: \"#/components/schemas/Thing\"}}"
     );
     let code = generate(&spec_with(&oauth, ""), &Options::default()).expect("generates");
-    assert!(code.contains("body: SpecForm<Thing, AsOAuth>"), "{code}");
+    assert!(
+        code.contains("body: SpecForm<Thing, AsOAuth, CreateThingForm>"),
+        "{code}"
+    );
 
     let message = refusal(&spec_with(&oauth.replace("oauth2", "saml"), ""));
     assert!(

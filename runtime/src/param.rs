@@ -66,14 +66,14 @@ pub struct SpecParam {
 
 /// The shape a schema asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Scalar,
     Array,
     Object,
 }
 
 /// What the raw request holds for one shape.
-enum Decoded {
+pub(crate) enum Decoded {
     Absent,
     Value(Value),
     /// The text is not written in the parameter's style for this shape.
@@ -273,6 +273,18 @@ impl SpecParam {
     }
 }
 
+/// One value written in `spec`'s query style among `pairs` (a form body's fields), split
+/// for the shape `kind`; leaves are strings.
+pub(crate) fn decode_pairs(
+    spec: &ParamSpec,
+    pairs: Vec<(String, String)>,
+    doc: &Value,
+    schema: &Value,
+    kind: Kind,
+) -> Decoded {
+    SpecParam::new(*spec).decode(&Raw::Query(pairs), doc, schema, kind)
+}
+
 /// The text of a request a parameter may be in.
 enum Raw {
     Query(Vec<(String, String)>),
@@ -455,7 +467,7 @@ fn deep_object(query: &[(String, String)], name: &str) -> Decoded {
 }
 
 /// `[a][b]` as `["a", "b"]`; None for text of another shape.
-fn brackets(mut text: &str) -> Option<Vec<&str>> {
+pub(crate) fn brackets(mut text: &str) -> Option<Vec<&str>> {
     let mut segments = Vec::new();
     while !text.is_empty() {
         let inner = text.strip_prefix('[')?;
@@ -467,7 +479,7 @@ fn brackets(mut text: &str) -> Option<Vec<&str>> {
 }
 
 /// A key's value; a key given again makes an array of its values.
-fn add(map: &mut Map<String, Value>, key: &str, value: &str) {
+pub(crate) fn add(map: &mut Map<String, Value>, key: &str, value: &str) {
     let value = Value::String(value.to_string());
     match map.get_mut(key) {
         None => {
@@ -530,7 +542,7 @@ fn members<'a>(schema: &'a Value, keyword: &str) -> impl Iterator<Item = &'a Val
 }
 
 /// A schema with its `$ref`s followed (a few, so a cycle cannot loop).
-fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
     for _ in 0..32 {
         let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
             break;
@@ -544,7 +556,7 @@ fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
 }
 
 /// The shapes a schema takes, in the order its alternatives list them.
-fn kinds(doc: &Value, schema: &Value) -> Vec<Kind> {
+pub(crate) fn kinds(doc: &Value, schema: &Value) -> Vec<Kind> {
     let schema = resolve(doc, schema);
     let mut found = Vec::new();
     match schema.get("type").and_then(Value::as_str) {
@@ -580,7 +592,7 @@ fn kinds(doc: &Value, schema: &Value) -> Vec<Kind> {
 
 /// `value`'s text leaves read as the types the schema gives them (`"5"` as `5` where
 /// an integer is wanted); text that does not read stays text, for the schema to refuse.
-fn coerce(doc: &Value, schema: &Value, value: Value) -> Value {
+pub(crate) fn coerce(doc: &Value, schema: &Value, value: Value) -> Value {
     let schema = resolve(doc, schema);
     match value {
         Value::String(text) => coerce_text(doc, schema, text),
@@ -606,7 +618,11 @@ fn coerce(doc: &Value, schema: &Value, value: Value) -> Value {
     }
 }
 
-fn property_schema<'a>(doc: &'a Value, schema: &'a Value, key: &str) -> Option<&'a Value> {
+pub(crate) fn property_schema<'a>(
+    doc: &'a Value,
+    schema: &'a Value,
+    key: &str,
+) -> Option<&'a Value> {
     if let Some(found) = schema.get("properties").and_then(|p| p.get(key)) {
         return Some(found);
     }

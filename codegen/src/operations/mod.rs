@@ -120,9 +120,15 @@ pub enum BodyKind {
         wrapper: proc_macro2::Ident,
         pointer: String,
     },
-    /// `application/x-www-form-urlencoded` into a component or an inline object, refused
-    /// as the operation's 400 says (see [`Op::form_refusal`]).
-    Form(TokenStream),
+    /// `application/x-www-form-urlencoded` into a component or an inline object `ty`,
+    /// read as the media type at `media` in the spec says (its `schema` and `encoding`),
+    /// which the generated type `schema` binds, and refused as the operation's 400 says
+    /// (see [`Op::form_refusal`]).
+    Form {
+        ty: TokenStream,
+        schema: proc_macro2::Ident,
+        media: String,
+    },
     /// A file upload: `multipart/form-data` with one binary `file` field, or the raw
     /// bytes as `application/octet-stream`.
     Upload,

@@ -29,7 +29,7 @@ impl Op {
 pub(super) fn handler_type(kind: &BodyKind, runtime: &syn::Path) -> TokenStream {
     match kind {
         BodyKind::Json(ty) => quote! { #ty },
-        BodyKind::Form(ty) | BodyKind::InlineJson { ty, .. } => ty.clone(),
+        BodyKind::Form { ty, .. } | BodyKind::InlineJson { ty, .. } => ty.clone(),
         BodyKind::Upload => quote! { #runtime::Upload },
         BodyKind::Multipart { ty, .. } => quote! { #ty },
         BodyKind::Text { .. } => quote! { String },
@@ -49,9 +49,9 @@ pub(super) fn body_extractor(
     match kind {
         BodyKind::Json(ty) => (quote! { SpecJson<#ty> }, quote! { .0 }),
         BodyKind::InlineJson { wrapper, .. } => (quote! { SpecJson<#wrapper> }, quote! { .0.0 }),
-        BodyKind::Form(ty) => {
+        BodyKind::Form { ty, schema, .. } => {
             let refusal = op.form_refusal();
-            (quote! { SpecForm<#ty, #refusal> }, quote! { .0 })
+            (quote! { SpecForm<#ty, #refusal, #schema> }, quote! { .0 })
         }
         BodyKind::Upload => (quote! { Upload }, quote! {}),
         BodyKind::Multipart { ty, .. } => (quote! { #runtime::SpecMultipart<#ty> }, quote! { .0 }),
@@ -123,6 +123,26 @@ pub(super) fn body_types(spec: &Spec, ops: &[&Op]) -> Vec<TokenStream> {
 
                         impl SpecSchema for #wrapper {
                             const POINTER: &'static str = #pointer;
+
+                            fn spec() -> &'static SpecDocument {
+                                &SPEC_DOCUMENT
+                            }
+                        }
+                    });
+                }
+                // Operations sharing a handler share its form's type.
+                BodyKind::Form { schema, media, .. } if raw_seen.insert(schema.to_string()) => {
+                    let runtime = &spec.runtime;
+                    let doc = format!(
+                        " The form body at `{media}`: its schema and how its fields are written."
+                    );
+                    items.push(quote! {
+                        #[doc = #doc]
+                        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+                        pub struct #schema;
+
+                        impl #runtime::FormSchema for #schema {
+                            const MEDIA: &'static str = #media;
 
                             fn spec() -> &'static SpecDocument {
                                 &SPEC_DOCUMENT

@@ -158,10 +158,23 @@ fn read_content(
         });
     }
     if essence == "application/x-www-form-urlencoded" {
+        let form = |ty: TokenStream| -> Result<BodyKind> {
+            let schema = spec.names.late_type(
+                (
+                    "request body",
+                    handler.to_string(),
+                    format!("form {content_type}"),
+                ),
+                &format!("{type_name}Form"),
+                location,
+            )?;
+            let media = format!("{pointer}/content/{}", pointer_token(content_type));
+            Ok(BodyKind::Form { ty, schema, media })
+        };
         return match &media.schema {
             Some(ReferenceOr::Reference { reference }) => {
                 let ident = schema_ident(spec, reference, &media_location)?;
-                Ok(BodyKind::Form(quote! { #ident }))
+                form(quote! { #ident })
             }
             Some(ReferenceOr::Item(schema))
                 if matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_))) =>
@@ -175,7 +188,7 @@ fn read_content(
                     base: format!("{type_name}Request"),
                 };
                 let ty = inline_type(spec, schema, &media_location, &name, extra)?;
-                Ok(BodyKind::Form(ty))
+                form(ty)
             }
             _ => Err(SpecError::new(
                 media_location,

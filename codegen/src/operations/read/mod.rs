@@ -346,7 +346,7 @@ fn kind_signature(kind: &BodyKind) -> String {
     match kind {
         BodyKind::Json(ty) => format!("json {ty}"),
         BodyKind::InlineJson { ty, pointer, .. } => format!("json {ty} at {pointer}"),
-        BodyKind::Form(ty) => format!("form {ty}"),
+        BodyKind::Form { ty, .. } => format!("form {ty}"),
         BodyKind::Upload => "upload".to_string(),
         BodyKind::Multipart { ty, .. } => format!("multipart {ty}"),
         BodyKind::Text { essence, .. } => format!("text {essence}"),
