@@ -563,19 +563,7 @@ fn object_struct(
 /// `allOf` or union members; arrays and maps are already indirect): a struct field of
 /// that type would otherwise have no size.
 fn boxed_if_recursive(spec: &Spec, reference: &str, ident: proc_macro2::Ident) -> TokenStream {
-    let name = schema_ref_name(reference, "").unwrap_or_default();
-    let mut visited = std::collections::HashSet::new();
-    let recursive = spec
-        .doc
-        .components
-        .as_ref()
-        .and_then(|c| c.schemas.get(&name))
-        .is_some_and(|schema| contains(spec, schema, &name, Through::Everything, &mut visited));
-    if recursive {
-        quote! { Box<#ident> }
-    } else {
-        quote! { #ident }
-    }
+    boxed_if_holding_itself(spec, reference, ident, Through::Everything)
 }
 
 /// `Target` as a member of an untagged union, or `Box<Target>` when the component
@@ -583,6 +571,17 @@ fn boxed_if_recursive(spec: &Spec, reference: &str, ident: proc_macro2::Ident) -
 /// `B: anyOf [A, integer]`): a struct field on the way would be boxed already, but an
 /// enum of enums would have no size.
 fn union_member_type(spec: &Spec, reference: &str, ident: proc_macro2::Ident) -> TokenStream {
+    boxed_if_holding_itself(spec, reference, ident, Through::Unions)
+}
+
+/// `Box<Target>` when the component `reference` names holds itself `through` what is
+/// given; `Target` otherwise.
+fn boxed_if_holding_itself(
+    spec: &Spec,
+    reference: &str,
+    ident: proc_macro2::Ident,
+    through: Through,
+) -> TokenStream {
     let name = schema_ref_name(reference, "").unwrap_or_default();
     let mut visited = std::collections::HashSet::new();
     let recursive = spec
@@ -590,7 +589,7 @@ fn union_member_type(spec: &Spec, reference: &str, ident: proc_macro2::Ident) ->
         .components
         .as_ref()
         .and_then(|c| c.schemas.get(&name))
-        .is_some_and(|schema| contains(spec, schema, &name, Through::Unions, &mut visited));
+        .is_some_and(|schema| contains(spec, schema, &name, through, &mut visited));
     if recursive {
         quote! { Box<#ident> }
     } else {

@@ -110,14 +110,7 @@ fn read_content(
                 &media_location,
             )?)),
             Some(ReferenceOr::Item(schema)) => {
-                let name = EnumName {
-                    key: (
-                        "request body",
-                        handler.to_string(),
-                        content_type.to_string(),
-                    ),
-                    base: format!("{type_name}Request"),
-                };
+                let name = inline_body_naming(handler, content_type, &type_name);
                 let ty = inline_type(spec, schema, &media_location, &name, extra)?;
                 let wrapper = spec.names.late_type(
                     (
@@ -179,14 +172,7 @@ fn read_content(
             Some(ReferenceOr::Item(schema))
                 if matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_))) =>
             {
-                let name = EnumName {
-                    key: (
-                        "request body",
-                        handler.to_string(),
-                        content_type.to_string(),
-                    ),
-                    base: format!("{type_name}Request"),
-                };
+                let name = inline_body_naming(handler, content_type, &type_name);
                 let ty = inline_type(spec, schema, &media_location, &name, extra)?;
                 form(ty)
             }
@@ -267,14 +253,7 @@ fn read_multipart(
         }
         Some(ReferenceOr::Item(schema)) => {
             let type_name = convert(handler, Case::Type, "Operation");
-            let naming = EnumName {
-                key: (
-                    "request body",
-                    handler.to_string(),
-                    content_type.to_string(),
-                ),
-                base: format!("{type_name}Request"),
-            };
+            let naming = inline_body_naming(handler, content_type, &type_name);
             (schema, naming, schema_location.clone())
         }
         None => {
@@ -318,4 +297,17 @@ fn is_upload_body(body: &RequestBody) -> bool {
             _ => false,
         }
     })
+}
+
+/// How an inline request body schema of `handler` in `content_type` is named:
+/// `{OperationId}Request`.
+fn inline_body_naming(handler: &str, content_type: &str, type_name: &str) -> EnumName {
+    EnumName {
+        key: (
+            "request body",
+            handler.to_string(),
+            content_type.to_string(),
+        ),
+        base: format!("{type_name}Request"),
+    }
 }
